@@ -1,0 +1,150 @@
+//! The builder settings every strategy shares, validated once here.
+
+use std::num::NonZeroUsize;
+
+use crate::{BuildError, BuildErrorKind};
+
+/// What a bounded queue does with a submission that does not fit.
+///
+/// ```
+/// assert_eq!(pool_core::OverflowPolicy::default(), pool_core::OverflowPolicy::Block);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OverflowPolicy {
+    /// `submit` waits for room (backpressure). From inside a worker it hands the job back
+    /// as `Full` instead, since waiting there could deadlock the pool on itself.
+    #[default]
+    Block,
+    /// `submit` hands the job back as `Full`.
+    Reject,
+    /// `submit` runs the job on the calling thread.
+    CallerRuns,
+}
+
+/// Builder settings shared by every strategy; each strategy's builder wraps one.
+///
+/// Values are checked by [`PoolConfig::validate`], so a bad value is a [`BuildError`] at
+/// build time, never a panic.
+///
+/// ```
+/// use pool_core::{OverflowPolicy, PoolConfig};
+/// let config = PoolConfig::new()
+///     .workers(4)
+///     .queue_bound(Some(1024))
+///     .overflow(OverflowPolicy::Reject)
+///     .thread_name("crunch");
+/// let valid = config.validate().unwrap();
+/// assert_eq!(valid.workers.get(), 4);
+/// assert!(PoolConfig::new().workers(0).validate().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Requested worker count; 0 is rejected by `validate`.
+    pub workers: usize,
+    /// `None`: unbounded queue. `Some(n)`: at most `n` queued jobs from outside submitters.
+    pub queue_bound: Option<usize>,
+    /// What `submit` does when the bounded queue is full.
+    pub overflow: OverflowPolicy,
+    /// Worker threads are named `"{thread_name}-{index}"`.
+    pub thread_name: String,
+    /// Stack size of each worker thread; `None` uses Rust's default.
+    pub stack_size: Option<usize>,
+}
+
+impl Default for PoolConfig {
+    fn default() -> PoolConfig {
+        PoolConfig {
+            workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            queue_bound: None,
+            overflow: OverflowPolicy::Block,
+            thread_name: "workpools".to_owned(),
+            stack_size: None,
+        }
+    }
+}
+
+impl PoolConfig {
+    /// The defaults: one worker per available core, unbounded queue, `Block`.
+    pub fn new() -> PoolConfig {
+        PoolConfig::default()
+    }
+
+    /// Sets the worker count.
+    pub fn workers(mut self, workers: usize) -> PoolConfig {
+        self.workers = workers;
+        self
+    }
+
+    /// Sets the queue bound (`None` for unbounded).
+    pub fn queue_bound(mut self, bound: Option<usize>) -> PoolConfig {
+        self.queue_bound = bound;
+        self
+    }
+
+    /// Sets the overflow policy.
+    pub fn overflow(mut self, policy: OverflowPolicy) -> PoolConfig {
+        self.overflow = policy;
+        self
+    }
+
+    /// Sets the worker thread name prefix.
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> PoolConfig {
+        self.thread_name = prefix.into();
+        self
+    }
+
+    /// Sets the worker stack size in bytes.
+    pub fn stack_size(mut self, bytes: Option<usize>) -> PoolConfig {
+        self.stack_size = bytes;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// - [`BuildErrorKind::ZeroWorkers`] for `workers(0)`;
+    /// - [`BuildErrorKind::ZeroQueueBound`] for `queue_bound(Some(0))`.
+    ///
+    /// ```
+    /// use pool_core::{BuildErrorKind, PoolConfig};
+    /// let err = PoolConfig::new().queue_bound(Some(0)).validate().unwrap_err();
+    /// assert!(matches!(err.kind(), BuildErrorKind::ZeroQueueBound));
+    /// ```
+    pub fn validate(&self) -> Result<ValidConfig, BuildError> {
+        let workers =
+            NonZeroUsize::new(self.workers).ok_or(BuildError::new(BuildErrorKind::ZeroWorkers))?;
+        let queue_bound = match self.queue_bound {
+            None => None,
+            Some(n) => {
+                Some(NonZeroUsize::new(n).ok_or(BuildError::new(BuildErrorKind::ZeroQueueBound))?)
+            }
+        };
+        Ok(ValidConfig {
+            workers,
+            queue_bound,
+            overflow: self.overflow,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.stack_size,
+        })
+    }
+}
+
+/// Settings that passed [`PoolConfig::validate`].
+///
+/// ```
+/// let valid = pool_core::PoolConfig::new().workers(2).validate().unwrap();
+/// assert_eq!(valid.workers.get(), 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidConfig {
+    /// At least one worker.
+    pub workers: NonZeroUsize,
+    /// `None`: unbounded; otherwise at least one slot.
+    pub queue_bound: Option<NonZeroUsize>,
+    /// What `submit` does when the bounded queue is full.
+    pub overflow: OverflowPolicy,
+    /// Worker thread name prefix.
+    pub thread_name: String,
+    /// Worker stack size.
+    pub stack_size: Option<usize>,
+}

@@ -1,0 +1,158 @@
+//! Waiting for quiescence: a count of pending jobs and a way to sleep until it is zero.
+//!
+//! Protocol: a submitter calls [`Quiescence::add`] *before* the job becomes visible to a
+//! worker; the worker calls [`Quiescence::done`] *after* the job (and everything it
+//! submitted before returning has been added) finished. So the count can only reach zero
+//! when no job is queued or running. The thread that takes the count to zero locks the
+//! mutex before notifying; a waiter checks the count under the same mutex; so a waiter
+//! either sees zero or is already waiting when the notification comes (no lost wake-up).
+
+use std::time::{Duration, Instant};
+
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{lock, wait, Condvar, Mutex};
+
+/// A pending-job count that threads can wait on until it reaches zero.
+///
+/// ```
+/// use pool_core::Quiescence;
+/// let q = Quiescence::new();
+/// q.add(1);
+/// assert!(!q.is_idle());
+/// q.done(1);
+/// q.wait();
+/// ```
+#[derive(Default)]
+pub struct Quiescence {
+    pending: AtomicUsize,
+    lock: Mutex<()>,
+    idle: Condvar,
+}
+
+impl Quiescence {
+    /// A count at zero.
+    pub fn new() -> Quiescence {
+        Quiescence::default()
+    }
+
+    /// Adds `n` pending jobs. Call before the jobs can be seen by a worker.
+    pub fn add(&self, n: usize) {
+        // Relaxed suffices for the increment: the count is only ever read as zero after the
+        // matching `done`, whose AcqRel orders everything before it.
+        self.pending.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Marks `n` pending jobs finished, waking waiters if none remain.
+    ///
+    /// # Panics
+    /// In debug builds, if more jobs finish than were added (a bookkeeping bug).
+    pub fn done(&self, n: usize) {
+        // AcqRel: Release publishes the job's effects to the waiter that later reads zero
+        // (with Acquire); Acquire makes this thread see earlier `done`s' effects, so the last
+        // one publishes them all.
+        let before = self.pending.fetch_sub(n, Ordering::AcqRel);
+        debug_assert!(before >= n, "Quiescence::done without a matching add");
+        if before == n {
+            // Taking the lock orders the notification after any waiter's check-then-wait.
+            drop(lock(&self.lock));
+            self.idle.notify_all();
+        }
+    }
+
+    /// The number of pending jobs.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// Whether no job is pending.
+    pub fn is_idle(&self) -> bool {
+        self.pending() == 0
+    }
+
+    /// Blocks until no job is pending.
+    pub fn wait(&self) {
+        let mut guard = lock(&self.lock);
+        while !self.is_idle() {
+            guard = wait(&self.idle, guard);
+        }
+    }
+
+    /// Blocks until no job is pending or `timeout` passes; returns whether it became idle.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut guard = lock(&self.lock);
+        while !self.is_idle() {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            guard = match self.idle.wait_timeout(guard, deadline - now) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::sync::Arc;
+
+    #[test]
+    fn waiter_never_misses_the_last_done() {
+        loom::model(|| {
+            let q = Arc::new(Quiescence::new());
+            q.add(2);
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let q = q.clone();
+                    loom::thread::spawn(move || q.done(1))
+                })
+                .collect();
+            q.wait();
+            assert_eq!(q.pending(), 0);
+            for w in workers {
+                w.join().unwrap();
+            }
+        });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn wait_timeout_reports_busy() {
+        let q = Quiescence::new();
+        q.add(1);
+        assert!(!q.wait_timeout(Duration::from_millis(10)));
+        q.done(1);
+        assert!(q.wait_timeout(Duration::from_millis(10)));
+    }
+
+    #[test]
+    fn many_waiters_many_finishers() {
+        let q = Arc::new(Quiescence::new());
+        q.add(64);
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let q = q.clone();
+                std::thread::spawn(move || q.wait())
+            })
+            .collect();
+        let finishers: Vec<_> = (0..8)
+            .map(|_| {
+                let q = q.clone();
+                std::thread::spawn(move || (0..8).for_each(|_| q.done(1)))
+            })
+            .collect();
+        for t in finishers.into_iter().chain(waiters) {
+            t.join().unwrap();
+        }
+        assert!(q.is_idle());
+    }
+}
