@@ -113,3 +113,12 @@ fn default_tree_generates_quickly() {
     assert_eq!(walk(tree.path()).unwrap(), tree.expected());
     assert!(t.elapsed() < Duration::from_secs(5));
 }
+
+#[cfg(unix)]
+#[test]
+fn walk_does_not_follow_or_count_symlinks() {
+    let tree = DirTree::generate(DirTreeSpec::default()).unwrap();
+    // A link back to the root would loop forever if followed.
+    std::os::unix::fs::symlink(tree.path(), tree.path().join("loop")).unwrap();
+    assert_eq!(walk(tree.path()).unwrap(), tree.expected());
+}

@@ -10,7 +10,9 @@
 //! children with floating-point logarithms; here every random draw is the splitmix64 mixer
 //! ([`mix64`]) compared against an integer threshold. The shapes follow the same
 //! distributions but the node counts differ from the published ones (T1: 4,130,071 nodes;
-//! T3: 4,112,897 nodes), and they are exact on every platform.
+//! T3: 4,112,897 nodes), and they are exact on every platform. Expanding a node costs a
+//! few mixes (nanoseconds), far less than a SHA-1; to model heavier nodes, add
+//! [`spin_work`](super::spin_work) per node.
 //!
 //! - Geometric (T1-like): every node above `max_depth` has `k` children with
 //!   `P(k) = (1 - p)^k * p`, `p = 1 / (1 + branching)` (mean `branching`); nodes at
