@@ -1,0 +1,52 @@
+//! The unit that workers queue: a boxed body that runs against a [`Sink`], or is discarded.
+
+use pool_core::TaskId;
+
+/// What became of a task once a worker took it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ran {
+    /// The body returned (`Ok` or `Err`: both count as completed for the metrics).
+    Completed,
+    /// The body panicked; the panic was caught and reported.
+    Panicked,
+    /// The body never ran: its tree was cancelled (fail fast) before it started.
+    Skipped,
+}
+
+/// Where a running task sends its children, and how it waits for them.
+///
+/// The worker implements it over its local deque; the loom models implement it over a
+/// shared `VecDeque`, so the termination protocol is checked with the real task code.
+pub(crate) trait Sink {
+    /// Makes `task` runnable. Never blocks: over a bound it may run `task` inline.
+    fn push(&self, task: Task);
+    /// A fresh id, unique within the pool.
+    fn next_id(&self) -> TaskId;
+    /// Runs other pending tasks until `done()` is true.
+    fn help_until(&self, done: &dyn Fn() -> bool);
+}
+
+/// The body behind a [`Task`].
+pub(crate) trait Body: Send {
+    /// Runs the task; never unwinds.
+    fn run(self: Box<Self>, sink: &dyn Sink) -> Ran;
+    /// Drops the task unrun (immediate shutdown), recording why where someone listens.
+    fn discard(self: Box<Self>);
+}
+
+/// One queued task: a single heap allocation.
+pub(crate) struct Task(Box<dyn Body>);
+
+impl Task {
+    pub(crate) fn new(body: Box<dyn Body>) -> Task {
+        Task(body)
+    }
+
+    pub(crate) fn run(self, sink: &dyn Sink) -> Ran {
+        self.0.run(sink)
+    }
+
+    pub(crate) fn discard(self) {
+        self.0.discard();
+    }
+}

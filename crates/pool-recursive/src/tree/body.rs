@@ -1,0 +1,103 @@
+//! The bodies of tree tasks: each owns one reference to its tree (one pending unit).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pool_core::sync::Arc;
+use pool_core::{Completer, GroupError, TaskError, TaskId};
+
+use super::{Scope, TaskOutput};
+use crate::task::{Body, Ran, Sink};
+use crate::termination::Tree;
+
+/// A task whose outcome goes to its tree: a failure is recorded with the task's id.
+pub(crate) struct TreeTask<F, E> {
+    pub(crate) f: F,
+    pub(crate) id: TaskId,
+    /// This task's pending unit: released when the task is dropped, after it ran.
+    pub(crate) tree: Arc<Tree<E>>,
+}
+
+impl<F, R, E> Body for TreeTask<F, E>
+where
+    F: FnOnce(&Scope<'_, E>) -> R + Send + 'static,
+    R: TaskOutput<E>,
+    E: Send + 'static,
+{
+    fn run(self: Box<Self>, sink: &dyn Sink) -> Ran {
+        let TreeTask { f, id, tree } = *self;
+        if tree.is_cancelled() {
+            tree.skipped();
+            return Ran::Skipped;
+        }
+        let scope = Scope::new(&tree, id, sink);
+        let ran = match catch_unwind(AssertUnwindSafe(|| f(&scope).into_result())) {
+            Ok(Ok(())) => Ran::Completed,
+            Ok(Err(e)) => {
+                tree.fail(id, GroupError::Task(e));
+                Ran::Completed
+            }
+            Err(payload) => {
+                tree.panicked(id, payload);
+                Ran::Panicked
+            }
+        };
+        // `tree` drops here, after the body and everything it spawned was counted.
+        ran
+    }
+
+    fn discard(self: Box<Self>) {
+        self.tree.discarded();
+    }
+}
+
+/// A task whose value (or panic) goes to a [`Child`](super::Child) handle instead of the
+/// tree. It still owns a pending unit, so the tree waits for it.
+pub(crate) struct HandleTask<F, T, E> {
+    pub(crate) f: F,
+    pub(crate) id: TaskId,
+    pub(crate) tree: Arc<Tree<E>>,
+    pub(crate) completer: Completer<T>,
+}
+
+impl<F, T, E> Body for HandleTask<F, T, E>
+where
+    F: FnOnce(&Scope<'_, E>) -> T + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    fn run(self: Box<Self>, sink: &dyn Sink) -> Ran {
+        let HandleTask {
+            f,
+            id,
+            tree,
+            completer,
+        } = *self;
+        if tree.is_cancelled() {
+            tree.skipped();
+            completer.complete(Err(TaskError::cancelled().with_id(id)));
+            return Ran::Skipped;
+        }
+        let scope = Scope::new(&tree, id, sink);
+        match catch_unwind(AssertUnwindSafe(|| f(&scope))) {
+            Ok(value) => {
+                completer.complete(Ok(value));
+                Ran::Completed
+            }
+            Err(payload) => {
+                completer.complete(Err(TaskError::panic(payload).with_id(id)));
+                Ran::Panicked
+            }
+        }
+    }
+
+    fn discard(self: Box<Self>) {
+        let HandleTask {
+            id,
+            tree,
+            completer,
+            ..
+        } = *self;
+        tree.discarded();
+        completer.complete(Err(TaskError::cancelled().with_id(id)));
+    }
+}
