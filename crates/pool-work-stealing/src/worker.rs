@@ -1,0 +1,286 @@
+//! One worker thread: its deque, where it looks for work, how it waits, and its main loop.
+//!
+//! **Where work comes from.** Own deque first (LIFO: the most recent fork, still hot in
+//! cache), then the injector (a batch, into the own deque, but only from the main loop; see
+//! below), then the other workers' deques in a random order (FIFO steal: the oldest, usually
+//! largest, piece of work).
+//!
+//! **Waiting never deadlocks.** A worker that waits in `join`, `scope` or `install` keeps
+//! running work until its latch is set ([`WorkerThread::wait_until`]): first its own deque
+//! (whose jobs were all pushed by frames already on its stack), then stolen jobs.
+//!
+//! **Bounded stack growth.** Each job a worker takes from the injector or another worker
+//! is run one frame deeper on its stack. `help_depth` counts those nested jobs (the main
+//! loop's job is the first); once it reaches `max_help_depth`, a waiting worker stops
+//! stealing and only runs its own deque's jobs, then parks until its latch is set. So a
+//! worker's stack holds at most `max_help_depth` stolen jobs; every other frame belongs to
+//! code those jobs called (own-deque jobs are forks of frames already on the stack). This
+//! cannot deadlock: a worker that stops stealing waits only for a job that another worker
+//! stole and is running (an own-deque job it would have popped), and following "waits for"
+//! from one job to the next goes strictly down the fork tree, which is finite.
+//!
+//! **Why batches only from the main loop.** A batch lands in the own deque. Taken while a
+//! `join` frame waits, it would sit above that frame's second job, so the frame's pop
+//! would find someone else's job instead of its own. From the main loop no frame waits.
+
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_deque::{Steal, Worker};
+
+use crate::job::JobRef;
+use crate::latch::SpinLatch;
+use crate::registry::Registry;
+use crate::sleep::Reason;
+use crate::unwind::AbortIfPanic;
+
+thread_local! {
+    /// The worker running on this thread, or null. Set by `main_loop` for its whole run.
+    static CURRENT: Cell<*const WorkerThread> = const { Cell::new(std::ptr::null()) };
+}
+
+/// A worker's own state. Lives in its thread's `main_loop` frame; only that thread touches
+/// the `Cell`s.
+pub(crate) struct WorkerThread {
+    deque: Worker<JobRef>,
+    index: usize,
+    registry: Arc<Registry>,
+    rng: Cell<u64>,
+    help_depth: Cell<usize>,
+}
+
+impl WorkerThread {
+    /// The current thread's worker, if it is a worker of `registry`.
+    #[inline]
+    pub(crate) fn current_of(registry: &Registry) -> Option<&WorkerThread> {
+        let worker = CURRENT.with(Cell::get);
+        // SAFETY: a non-null CURRENT points to the WorkerThread in this thread's
+        // `main_loop` frame, which outlives every job (and so every caller) on this thread.
+        let worker = unsafe { worker.as_ref() }?;
+        std::ptr::eq(&*worker.registry, registry).then_some(worker)
+    }
+
+    /// Calls `f` with the current thread's worker, of any pool, if it is one.
+    #[inline]
+    pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerThread>) -> R) -> R {
+        let worker = CURRENT.with(Cell::get);
+        // SAFETY: as in `current_of`; the reference does not leave `f`, which returns
+        // before the main loop's frame can end.
+        f(unsafe { worker.as_ref() })
+    }
+
+    /// The pool this worker belongs to.
+    #[inline]
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// A new handle on the pool this worker belongs to.
+    pub(crate) fn registry_arc(&self) -> Arc<Registry> {
+        Arc::clone(&self.registry)
+    }
+
+    /// This worker's index in the pool.
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Pushes a job that this worker will run itself if nobody steals it, and nudges a
+    /// parked worker (without the full wake-up guarantee, see `Sleep::wake_one_hint`).
+    #[inline]
+    pub(crate) fn push(&self, job: JobRef) {
+        self.deque.push(job);
+        self.registry.sleep.wake_one_hint();
+    }
+
+    /// Pops the most recent job of the own deque.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<JobRef> {
+        self.deque.pop()
+    }
+
+    /// Runs a job.
+    ///
+    /// # Safety
+    /// The job came out of one of this pool's queues (so it runs once, here).
+    #[inline]
+    pub(crate) unsafe fn execute(&self, job: JobRef) {
+        // SAFETY: the caller took the job from this pool's queues, which hand each job out
+        // once, and we are a worker of that pool.
+        unsafe { job.execute(self) }
+    }
+
+    /// Runs a stolen job one level deeper.
+    ///
+    /// # Safety
+    /// As for `execute`.
+    unsafe fn execute_stolen(&self, job: JobRef) {
+        self.help_depth.set(self.help_depth.get() + 1);
+        // SAFETY: forwarded from the caller.
+        unsafe { self.execute(job) };
+        self.help_depth.set(self.help_depth.get() - 1);
+    }
+
+    fn next_random(&self) -> usize {
+        // xorshift64: enough to spread victims, one multiply-free step.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        x as usize
+    }
+
+    /// Takes a job from the injector (a batch if `batch`) or another worker's deque.
+    fn steal(&self, batch: bool) -> Option<JobRef> {
+        let registry = &*self.registry;
+        loop {
+            let mut retry = false;
+            let injected = if batch {
+                registry.injector.steal_batch_and_pop(&self.deque)
+            } else {
+                registry.injector.steal()
+            };
+            match injected {
+                Steal::Success(job) => {
+                    if batch && !self.deque.is_empty() {
+                        registry.sleep.wake_one_hint();
+                    }
+                    return Some(job);
+                }
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            let victims = registry.stealers.len();
+            if victims > 1 {
+                let start = self.next_random() % victims;
+                for offset in 0..victims {
+                    let mut victim = start + offset;
+                    if victim >= victims {
+                        victim -= victims;
+                    }
+                    if victim == self.index {
+                        continue;
+                    }
+                    match registry.stealers[victim].steal() {
+                        Steal::Success(job) => return Some(job),
+                        Steal::Retry => retry = true,
+                        Steal::Empty => {}
+                    }
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Waits until `latch` is set, running other work meanwhile.
+    #[inline]
+    pub(crate) fn wait_until(&self, latch: &SpinLatch) {
+        if !latch.probe() {
+            self.wait_until_cold(latch);
+        }
+    }
+
+    #[cold]
+    fn wait_until_cold(&self, latch: &SpinLatch) {
+        // A panic here would leave the latch's job pointer behind: abort instead.
+        let abort = AbortIfPanic;
+        let mut spin_start = None;
+        loop {
+            if latch.probe() {
+                break;
+            }
+            if let Some(job) = self.pop() {
+                // SAFETY: the job came from our own deque.
+                unsafe { self.execute(job) };
+                spin_start = None;
+                continue;
+            }
+            let may_steal = self.help_depth.get() < self.registry.tuning.max_help_depth;
+            if may_steal {
+                if let Some(job) = self.steal(false) {
+                    // SAFETY: the job came from this pool's injector or a peer's deque.
+                    unsafe { self.execute_stolen(job) };
+                    spin_start = None;
+                    continue;
+                }
+            }
+            if self.keep_spinning(&mut spin_start) {
+                continue;
+            }
+            let reason = if may_steal {
+                Reason::Idle
+            } else {
+                Reason::LatchOnly
+            };
+            let registry = &*self.registry;
+            registry.sleep.sleep(self.index, reason, || {
+                latch.probe() || (may_steal && registry.has_work())
+            });
+            spin_start = None;
+        }
+        std::mem::forget(abort);
+    }
+
+    /// Whether an idle worker should look again (after a yield) rather than park.
+    fn keep_spinning(&self, spin_start: &mut Option<Instant>) -> bool {
+        let spin = self.registry.tuning.idle_spin;
+        if spin.is_zero() {
+            return false;
+        }
+        let start = *spin_start.get_or_insert_with(Instant::now);
+        if start.elapsed() < spin {
+            std::thread::yield_now();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The body of worker thread `index`: run jobs until the pool terminates.
+    pub(crate) fn main_loop(registry: Arc<Registry>, deque: Worker<JobRef>, index: usize) {
+        let _mark = registry.id.enter();
+        let worker = WorkerThread {
+            deque,
+            index,
+            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) << 17)),
+            registry,
+            help_depth: Cell::new(0),
+        };
+        CURRENT.with(|c| c.set(&worker));
+        worker.run();
+        CURRENT.with(|c| c.set(std::ptr::null()));
+    }
+
+    fn run(&self) {
+        let registry = &*self.registry;
+        let mut spin_start = None;
+        loop {
+            let job = match self.pop() {
+                Some(job) => Some(job),
+                None => self.steal(true),
+            };
+            if let Some(job) = job {
+                // SAFETY: the job came from this pool's queues.
+                unsafe { self.execute_stolen(job) };
+                spin_start = None;
+                continue;
+            }
+            if registry.terminate.load(Ordering::Acquire) {
+                return;
+            }
+            if self.keep_spinning(&mut spin_start) {
+                continue;
+            }
+            registry.sleep.sleep(self.index, Reason::Idle, || {
+                registry.has_work() || registry.terminate.load(Ordering::Acquire)
+            });
+            spin_start = None;
+        }
+    }
+}
