@@ -1,0 +1,433 @@
+//! The ledger: who submitted what, what became of it, and the closing protocol that makes
+//! sure nothing accepted is lost when shutdown races submitters.
+//!
+//! # Tickets and resolutions
+//!
+//! Every submission attempt first takes a **ticket**: one `fetch_add` on [`Ledger::gate`],
+//! whose low 63 bits count attempts (the `submitted` metric) and whose top bit is `CLOSED`.
+//! Every ticket is later **resolved** exactly once, by whoever decides its fate:
+//!
+//! | Fate | Resolved by | Counted in |
+//! |---|---|---|
+//! | run by a worker (returned or panicked) | that worker, after the job | its [`Shard`] (single writer) |
+//! | run on the caller (`CallerRuns`) | the submitter, after the job | `cold` ([`Counters`]) |
+//! | handed back (`Full` / `Closed`) | the submitter | `cold` |
+//! | discarded (immediate shutdown) | the worker or the draining thread | `cold` |
+//!
+//! A resolution is always published after the ticket was taken (same thread, or through the
+//! channel's release/acquire), with `Release`. So a reader that loads every resolution count
+//! (`Acquire`) and *then* the ticket count sees `resolved <= tickets`; if they are equal,
+//! every ticket it saw was resolved: the tickets behind the counted resolutions are distinct,
+//! all visible to the later load, and as many as that load returned. That is
+//! [`Ledger::is_idle`], and since a `submit` that returned before the read took its ticket
+//! before it, `wait_idle` returning means every job submitted before the call is finished.
+//!
+//! # Closing, step by step
+//!
+//! 1. `shutdown` sets `CLOSED` with one `fetch_or`. Tickets are a single atomic's
+//!    modification order, so every attempt is exactly one of: *before* the close (it saw no
+//!    `CLOSED`, and goes on to send, overflow or be handed back) or *after* it (it sees
+//!    `CLOSED` and is handed back as `Closed` without touching the channel).
+//! 2. (Immediate only) `discarding` is raised, so a worker drops instead of runs whatever it
+//!    takes from now on, and the shutting-down thread drains the channel itself.
+//! 3. `shutdown` waits until the ledger is idle: every pre-close ticket resolved. A submitter
+//!    still between its ticket and its `send` (or blocked in a `Block` send on a full queue)
+//!    holds an unresolved ticket, so shutdown waits for its job to be sent and then run or
+//!    discarded: this closes the window between "pool closed" and "job sent into the
+//!    channel". Post-close tickets resolve as `Closed` on their own thread, without waiting.
+//! 4. The queue now holds no job and no job can enter it, so `shutdown` sends one stop
+//!    message per worker, joins them, and records the report.
+//!
+//! Hence `accepted == run + discarded` and every rejected job is back with its submitter.
+//!
+//! # Waking waiters
+//!
+//! A waiter (`wait_idle`, `shutdown`) registers in `waiters` under `lock`, issues a `SeqCst`
+//! fence, then checks [`Ledger::is_idle`] under `lock` before sleeping on `idle`. A resolver
+//! publishes its count, issues a `SeqCst` fence, then loads `waiters`; if it sees one, it
+//! takes `lock` before notifying. The two fences are ordered one way or the other: either the
+//! waiter's check sees the resolution, or the resolver sees the waiter and its notification
+//! cannot fall between the waiter's check and its sleep (both happen under `lock`). This is
+//! Dekker's pattern; no wake-up is lost.
+//!
+//! Workers do not pay the fence per job: they run the check only when they find the queue
+//! empty, just before blocking (and when they exit). The job that makes the pool idle is the
+//! last one of a queue that is then empty, so its worker always passes through that check.
+//! Cold-path resolutions (hand-backs, discards, caller-run jobs) check every time.
+
+use std::time::Instant;
+
+use pool_core::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use pool_core::sync::{lock, wait, Condvar, Mutex};
+use pool_core::{Counters, Metrics, Outcome};
+
+/// The top bit of [`Ledger::gate`]: no more tickets are accepted.
+const CLOSED: u64 = 1 << 63;
+
+/// A value alone on its cache line(s), so that a line written on the hot path by one thread
+/// is not also written by another.
+#[repr(align(128))]
+#[derive(Default)]
+struct Padded<T>(T);
+
+/// One worker's counts. Written only by its worker (plain `Release` stores of a local count,
+/// no read-modify-write), read by anyone taking a snapshot.
+#[repr(align(128))]
+#[derive(Default)]
+pub(crate) struct Shard {
+    started: AtomicU64,
+    completed: AtomicU64,
+    panicked: AtomicU64,
+}
+
+/// The worker-local side of a [`Shard`]: the counts themselves, published after each change.
+pub(crate) struct ShardWriter {
+    started: u64,
+    completed: u64,
+    panicked: u64,
+}
+
+impl ShardWriter {
+    /// A writer for a fresh shard.
+    pub(crate) fn new() -> ShardWriter {
+        ShardWriter {
+            started: 0,
+            completed: 0,
+            panicked: 0,
+        }
+    }
+
+    /// Records that the worker took a job and is about to run it.
+    pub(crate) fn start(&mut self, shard: &Shard) {
+        self.started += 1;
+        shard.started.store(self.started, Ordering::Relaxed);
+    }
+
+    /// Records the outcome of the job started last. `Release`: the job's effects are
+    /// published to whoever reads this count with `Acquire` (a waiter, see module docs).
+    pub(crate) fn finish(&mut self, shard: &Shard, outcome: Outcome) {
+        match outcome {
+            Outcome::Completed => {
+                self.completed += 1;
+                shard.completed.store(self.completed, Ordering::Release);
+            }
+            Outcome::Panicked => {
+                self.panicked += 1;
+                shard.panicked.store(self.panicked, Ordering::Release);
+            }
+        }
+    }
+}
+
+/// A submission attempt after [`Ledger::close`]: it must be handed back as `Closed`.
+#[derive(Debug)]
+pub(crate) struct IsClosed;
+
+/// The pool's accounting and its closing and waiting protocol; see the module docs.
+pub(crate) struct Ledger {
+    /// Tickets issued (low 63 bits) and the `CLOSED` bit. Written by submitters.
+    gate: Padded<AtomicU64>,
+    /// Raised by an immediate shutdown: workers drop the jobs they take. Read by workers
+    /// after every dequeue, written once.
+    discarding: Padded<AtomicBool>,
+    /// Threads registered in a wait for idleness. Read by resolvers, written by waiters.
+    waiters: Padded<AtomicUsize>,
+    /// One per worker, indexed by worker number.
+    shards: Box<[Shard]>,
+    /// Cold-path resolutions: hand-backs, discards, and jobs run on the caller.
+    cold: Counters,
+    lock: Mutex<()>,
+    idle: Condvar,
+}
+
+impl Ledger {
+    /// A ledger for `workers` workers, open, with nothing submitted.
+    pub(crate) fn new(workers: usize) -> Ledger {
+        Ledger {
+            gate: Padded::default(),
+            discarding: Padded::default(),
+            waiters: Padded::default(),
+            shards: (0..workers).map(|_| Shard::default()).collect(),
+            cold: Counters::new(workers),
+            lock: Mutex::new(()),
+            idle: Condvar::new(),
+        }
+    }
+
+    /// The shard of worker `index`.
+    pub(crate) fn shard(&self, index: usize) -> &Shard {
+        &self.shards[index]
+    }
+
+    /// Takes a ticket for one submission attempt.
+    ///
+    /// `Relaxed` suffices: the open/closed decision is made by this RMW's place in the
+    /// gate's modification order, and the resolution that follows is a `Release` that
+    /// orders this increment before it.
+    ///
+    /// # Errors
+    /// [`IsClosed`] when the pool was closed first; the attempt is still counted, and the
+    /// caller must resolve it with [`Ledger::handed_back`].
+    #[inline]
+    pub(crate) fn ticket(&self) -> Result<(), IsClosed> {
+        if self.gate.0.fetch_add(1, Ordering::Relaxed) & CLOSED == 0 {
+            Ok(())
+        } else {
+            Err(IsClosed)
+        }
+    }
+
+    /// Closes the gate; returns whether this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        self.gate.0.fetch_or(CLOSED, Ordering::Relaxed) & CLOSED == 0
+    }
+
+    /// Whether the gate is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.gate.0.load(Ordering::Relaxed) & CLOSED != 0
+    }
+
+    /// Raises the discard flag for an immediate shutdown.
+    pub(crate) fn start_discarding(&self) {
+        self.discarding.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether workers should drop the jobs they take.
+    #[inline]
+    pub(crate) fn is_discarding(&self) -> bool {
+        self.discarding.0.load(Ordering::Relaxed)
+    }
+
+    /// Resolves `n` tickets whose jobs were handed back to their submitters.
+    pub(crate) fn handed_back(&self, n: u64) {
+        fence(Ordering::Release);
+        self.cold.rejected(n);
+        self.wake_waiters();
+    }
+
+    /// Resolves `n` tickets whose jobs were dropped unrun.
+    pub(crate) fn discarded(&self, n: u64) {
+        if n > 0 {
+            fence(Ordering::Release);
+            self.cold.cancelled(n);
+            self.wake_waiters();
+        }
+    }
+
+    /// Marks a job run on the submitting thread (`CallerRuns`) as started.
+    pub(crate) fn caller_started(&self) {
+        self.cold.started();
+    }
+
+    /// Resolves the ticket of a job run on the submitting thread.
+    pub(crate) fn caller_finished(&self, outcome: Outcome) {
+        // Release (through the fence): the job's effects reach a waiter that sees the count.
+        fence(Ordering::Release);
+        self.cold.finished(outcome);
+        self.wake_waiters();
+    }
+
+    /// Wakes registered waiters if any; see "Waking waiters" in the module docs. Called by
+    /// every resolver after publishing its count (workers: when their queue is empty).
+    pub(crate) fn wake_waiters(&self) {
+        fence(Ordering::SeqCst);
+        if self.waiters.0.load(Ordering::Relaxed) > 0 {
+            drop(lock(&self.lock));
+            self.idle.notify_all();
+        }
+    }
+
+    /// Resolution counts, read in the order later stages first: (started, completed,
+    /// panicked, cancelled, rejected). Every load is an acquire (through the fence for the
+    /// cold counters), so the loads of [`Ledger::tickets`] that follow come after them.
+    fn resolutions(&self) -> (u64, u64, u64, u64, u64) {
+        let (mut completed, mut panicked) = (0, 0);
+        for shard in self.shards.iter() {
+            completed += shard.completed.load(Ordering::Acquire);
+            panicked += shard.panicked.load(Ordering::Acquire);
+        }
+        let cold = self.cold.snapshot();
+        fence(Ordering::Acquire);
+        let mut started = 0;
+        for shard in self.shards.iter() {
+            started += shard.started.load(Ordering::Relaxed);
+        }
+        (
+            started + cold.running + cold.completed + cold.panicked,
+            completed + cold.completed,
+            panicked + cold.panicked,
+            cold.cancelled,
+            cold.rejected,
+        )
+    }
+
+    /// Submission attempts so far.
+    fn tickets(&self) -> u64 {
+        self.gate.0.load(Ordering::Acquire) & !CLOSED
+    }
+
+    /// Whether every ticket taken so far is resolved (see the module docs for why reading
+    /// the resolutions first makes equality mean idle).
+    pub(crate) fn is_idle(&self) -> bool {
+        let (_, completed, panicked, cancelled, rejected) = self.resolutions();
+        completed + panicked + cancelled + rejected == self.tickets()
+    }
+
+    /// Blocks until [`Ledger::is_idle`], or until `deadline`; returns whether it became idle.
+    pub(crate) fn wait_idle(&self, deadline: Option<Instant>) -> bool {
+        if self.is_idle() {
+            return true;
+        }
+        let mut guard = lock(&self.lock);
+        self.waiters.0.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        let idle = loop {
+            if self.is_idle() {
+                break true;
+            }
+            match deadline {
+                None => guard = wait(&self.idle, guard),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break false;
+                    }
+                    guard = match self.idle.wait_timeout(guard, deadline - now) {
+                        Ok((g, _)) => g,
+                        Err(poisoned) => poisoned.into_inner().0,
+                    };
+                }
+            }
+        };
+        self.waiters.0.fetch_sub(1, Ordering::Relaxed);
+        drop(guard);
+        idle
+    }
+
+    /// A snapshot of every count, later stages read first so that nothing is counted twice
+    /// and `queued`/`running` never underflow.
+    pub(crate) fn metrics(&self) -> Metrics {
+        let (started, completed, panicked, cancelled, rejected) = self.resolutions();
+        let started = started.max(completed + panicked);
+        let submitted = self.tickets().max(started + rejected + cancelled);
+        Metrics {
+            submitted,
+            rejected,
+            queued: submitted - started - rejected - cancelled,
+            running: started - completed - panicked,
+            completed,
+            panicked,
+            cancelled,
+            workers: self.shards.len() as u64,
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use pool_core::sync::Arc;
+
+    /// A submitter races a closer: the attempt is either accepted and then resolved by a
+    /// "worker", or handed back; the closer's wait returns only once everything accepted
+    /// before the close is resolved, and the counts balance.
+    #[test]
+    fn loom_close_waits_for_a_racing_submitter() {
+        loom::model(|| {
+            let ledger = Arc::new(Ledger::new(1));
+            let ran = Arc::new(AtomicBool::new(false));
+            let submitter = {
+                let (ledger, ran) = (ledger.clone(), ran.clone());
+                loom::thread::spawn(move || match ledger.ticket() {
+                    Ok(()) => {
+                        // The job "runs" on the worker: its effect, then the shard count.
+                        ran.store(true, Ordering::Relaxed);
+                        let mut w = ShardWriter::new();
+                        w.start(ledger.shard(0));
+                        w.finish(ledger.shard(0), Outcome::Completed);
+                        ledger.wake_waiters();
+                        true
+                    }
+                    Err(IsClosed) => {
+                        ledger.handed_back(1);
+                        false
+                    }
+                })
+            };
+            ledger.close();
+            assert!(ledger.wait_idle(None));
+            let m = ledger.metrics();
+            let accepted = submitter.join().unwrap();
+            // Whatever was accepted had finished, and its effect is visible, once the wait
+            // returned.
+            assert_eq!(m.completed, u64::from(accepted));
+            assert_eq!(ran.load(Ordering::Relaxed), accepted);
+            let m = ledger.metrics();
+            assert!(m.is_balanced(), "{m:?}");
+        });
+    }
+
+    /// Two resolvers and one waiter: the waiter never sleeps through the last resolution.
+    #[test]
+    fn loom_waiter_sees_the_last_resolution() {
+        loom::model(|| {
+            let ledger = Arc::new(Ledger::new(2));
+            ledger.ticket().unwrap();
+            ledger.ticket().unwrap();
+            let resolvers: Vec<_> = (0..2)
+                .map(|i| {
+                    let ledger = ledger.clone();
+                    loom::thread::spawn(move || {
+                        if i == 0 {
+                            let mut w = ShardWriter::new();
+                            w.start(ledger.shard(0));
+                            w.finish(ledger.shard(0), Outcome::Panicked);
+                            ledger.wake_waiters();
+                        } else {
+                            ledger.discarded(1);
+                        }
+                    })
+                })
+                .collect();
+            assert!(ledger.wait_idle(None));
+            let m = ledger.metrics();
+            assert_eq!((m.panicked, m.cancelled), (1, 1));
+            for r in resolvers {
+                r.join().unwrap();
+            }
+        });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn tickets_after_close_are_refused_but_counted() {
+        let ledger = Ledger::new(1);
+        assert!(ledger.ticket().is_ok());
+        assert!(ledger.close());
+        assert!(
+            !ledger.close(),
+            "closing twice reports the first close only"
+        );
+        assert!(ledger.ticket().is_err());
+        ledger.handed_back(1);
+        let m = ledger.metrics();
+        assert_eq!((m.submitted, m.rejected, m.queued), (2, 1, 1));
+    }
+
+    #[test]
+    fn wait_idle_times_out_while_a_ticket_is_open() {
+        let ledger = Ledger::new(1);
+        ledger.ticket().unwrap();
+        let deadline = Instant::now() + Duration::from_millis(20);
+        assert!(!ledger.wait_idle(Some(deadline)));
+        ledger.caller_started();
+        ledger.caller_finished(Outcome::Completed);
+        assert!(ledger.wait_idle(Some(Instant::now())));
+        assert!(ledger.metrics().is_balanced());
+    }
+}

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod batch;
+mod builder;
+mod ledger;
+mod pool;
+mod worker;
+
+pub use batch::run_batch;
+pub use builder::Builder;
+pub use pool::FinitePool;
