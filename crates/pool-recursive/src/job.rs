@@ -33,13 +33,13 @@ impl JobTask {
 }
 
 impl Body for JobTask {
-    fn run(mut self: Box<Self>, _sink: &dyn Sink) -> Ran {
+    fn run(mut self: Box<Self>, sink: &dyn Sink) {
         self.release_slot();
-        match self.job.take().map(Job::run) {
+        sink.finished(match self.job.take().map(Job::run) {
             Some(Outcome::Panicked) => Ran::Panicked,
             Some(Outcome::Completed) | None => Ran::Completed,
-        }
-        // `self` drops here: the unit is released after the job finished.
+        });
+        // `self` drops here: the unit is released after the job finished and was tallied.
     }
 
     fn discard(self: Box<Self>) {}

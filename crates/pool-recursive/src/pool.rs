@@ -290,6 +290,8 @@ impl Pool for RecursivePool {
         registry.close();
         if mode == ShutdownMode::Immediate {
             registry.discard.store(true, Ordering::SeqCst);
+            // Workers may all be busy with long tasks: take the queued ones from here.
+            registry.discard_queued();
         }
         registry.idle.wait();
         registry.stop();

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crossbeam_deque::{Injector, Stealer};
+use crossbeam_deque::{Injector, Steal, Stealer};
 use pool_core::sync::Arc;
 use pool_core::{Counters, Metrics, OverflowPolicy, PoolId, Quiescence, TaskId};
 
@@ -10,6 +10,21 @@ use crate::bound::Bound;
 use crate::sleep::Sleep;
 use crate::stats::{snapshot, WorkerStats};
 use crate::task::Task;
+
+/// A queue the shutdown thread can steal from.
+enum Source<'a> {
+    Injector(&'a Injector<Task>),
+    Worker(&'a Stealer<Task>),
+}
+
+impl Source<'_> {
+    fn steal(&self) -> Steal<Task> {
+        match self {
+            Source::Injector(injector) => injector.steal(),
+            Source::Worker(stealer) => stealer.steal(),
+        }
+    }
+}
 
 /// Shared by the pool handle, its workers and its tasks.
 pub(crate) struct Registry {
@@ -36,6 +51,8 @@ pub(crate) struct Registry {
     /// Workers exit once they find no work.
     pub(crate) stop: AtomicBool,
     next_outside_id: AtomicU64,
+    /// Tasks discarded by `discard_queued` (from the shutdown thread).
+    swept: AtomicU64,
 }
 
 impl Registry {
@@ -59,6 +76,7 @@ impl Registry {
             discard: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             next_outside_id: AtomicU64::new(0),
+            swept: AtomicU64::new(0),
             stealers,
         }
     }
@@ -105,7 +123,32 @@ impl Registry {
         self.sleep.wake_all(self.workers());
     }
 
+    /// Steals every queued task (injector and worker deques) and discards it, from any
+    /// thread. Tasks pushed later are discarded by the workers, who check `discard` first.
+    pub(crate) fn discard_queued(&self) {
+        let sources = std::iter::once(Source::Injector(&self.injector))
+            .chain(self.stealers.iter().map(Source::Worker));
+        for source in sources {
+            loop {
+                match source.steal() {
+                    Steal::Success(task) => {
+                        // Not `outside.cancelled`: the submission was tallied elsewhere,
+                        // and `Counters` balances its own submissions against it.
+                        self.swept.fetch_add(1, Ordering::Relaxed);
+                        task.discard();
+                    }
+                    Steal::Retry => {}
+                    Steal::Empty => break,
+                }
+            }
+        }
+    }
+
     pub(crate) fn metrics(&self) -> Metrics {
-        snapshot(&self.stats, &self.outside)
+        snapshot(
+            &self.stats,
+            &self.outside,
+            self.swept.load(Ordering::Relaxed),
+        )
     }
 }

@@ -58,14 +58,15 @@ impl WorkerStats {
 
 /// Sums the workers' tallies and the outside submitters' [`Counters`] into one snapshot.
 /// Later stages are read first, so under load a task is never counted twice.
-pub(crate) fn snapshot(workers: &[WorkerStats], outside: &Counters) -> Metrics {
+/// `swept` counts tasks discarded by a thread that is not a worker (immediate shutdown).
+pub(crate) fn snapshot(workers: &[WorkerStats], outside: &Counters, swept: u64) -> Metrics {
     let sum = |f: fn(&WorkerStats) -> &AtomicU64| -> u64 {
         workers.iter().map(|w| f(w).load(Ordering::Relaxed)).sum()
     };
     let out = outside.snapshot();
     let completed = sum(|w| &w.completed) + out.completed;
     let panicked = sum(|w| &w.panicked) + out.panicked;
-    let cancelled = sum(|w| &w.cancelled) + out.cancelled;
+    let cancelled = sum(|w| &w.cancelled) + out.cancelled + swept;
     let started = (sum(|w| &w.started) + out.completed + out.panicked + out.running)
         .max(completed + panicked);
     let rejected = out.rejected;

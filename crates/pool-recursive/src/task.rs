@@ -24,12 +24,16 @@ pub(crate) trait Sink {
     fn next_id(&self) -> TaskId;
     /// Runs other pending tasks until `done()` is true.
     fn help_until(&self, done: &dyn Fn() -> bool);
+    /// Tallies a task's outcome; the task calls it *before* releasing its pending unit, so
+    /// whoever sees the pool idle sees the tally too.
+    fn finished(&self, ran: Ran);
 }
 
 /// The body behind a [`Task`].
 pub(crate) trait Body: Send {
-    /// Runs the task; never unwinds.
-    fn run(self: Box<Self>, sink: &dyn Sink) -> Ran;
+    /// Runs the task, reports its outcome with [`Sink::finished`], then releases its
+    /// pending unit; never unwinds.
+    fn run(self: Box<Self>, sink: &dyn Sink);
     /// Drops the task unrun (immediate shutdown), recording why where someone listens.
     fn discard(self: Box<Self>);
 }
@@ -42,8 +46,8 @@ impl Task {
         Task(body)
     }
 
-    pub(crate) fn run(self, sink: &dyn Sink) -> Ran {
-        self.0.run(sink)
+    pub(crate) fn run(self, sink: &dyn Sink) {
+        self.0.run(sink);
     }
 
     pub(crate) fn discard(self) {

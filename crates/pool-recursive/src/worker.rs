@@ -125,16 +125,12 @@ impl Local {
     pub(crate) fn execute(&self, task: Task) {
         let stats = &self.registry.stats[self.index];
         if self.registry.discard.load(Ordering::Relaxed) {
-            task.discard();
             stats.cancelled();
+            task.discard();
             return;
         }
         stats.started();
-        match task.run(self) {
-            Ran::Completed => stats.completed(),
-            Ran::Panicked => stats.panicked(),
-            Ran::Skipped => stats.skipped(),
-        }
+        task.run(self);
     }
 
     /// Pushes onto this worker's deque without the bound (roots and `Pool` jobs from
@@ -174,6 +170,15 @@ impl Sink for Local {
         let seq = self.next_seq.get();
         self.next_seq.set(seq + 1);
         TaskId::new(((self.index as u64 + 1) << ID_SLOT_SHIFT) | seq)
+    }
+
+    fn finished(&self, ran: Ran) {
+        let stats = &self.registry.stats[self.index];
+        match ran {
+            Ran::Completed => stats.completed(),
+            Ran::Panicked => stats.panicked(),
+            Ran::Skipped => stats.skipped(),
+        }
     }
 
     fn help_until(&self, done: &dyn Fn() -> bool) {

@@ -23,11 +23,12 @@ where
     R: TaskOutput<E>,
     E: Send + 'static,
 {
-    fn run(self: Box<Self>, sink: &dyn Sink) -> Ran {
+    fn run(self: Box<Self>, sink: &dyn Sink) {
         let TreeTask { f, id, tree } = *self;
         if tree.is_cancelled() {
             tree.skipped();
-            return Ran::Skipped;
+            sink.finished(Ran::Skipped);
+            return;
         }
         let scope = Scope::new(&tree, id, sink);
         let ran = match catch_unwind(AssertUnwindSafe(|| f(&scope).into_result())) {
@@ -41,8 +42,8 @@ where
                 Ran::Panicked
             }
         };
+        sink.finished(ran);
         // `tree` drops here, after the body and everything it spawned was counted.
-        ran
     }
 
     fn discard(self: Box<Self>) {
@@ -65,7 +66,7 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    fn run(self: Box<Self>, sink: &dyn Sink) -> Ran {
+    fn run(self: Box<Self>, sink: &dyn Sink) {
         let HandleTask {
             f,
             id,
@@ -75,10 +76,11 @@ where
         if tree.is_cancelled() {
             tree.skipped();
             completer.complete(Err(TaskError::cancelled().with_id(id)));
-            return Ran::Skipped;
+            sink.finished(Ran::Skipped);
+            return;
         }
         let scope = Scope::new(&tree, id, sink);
-        match catch_unwind(AssertUnwindSafe(|| f(&scope))) {
+        sink.finished(match catch_unwind(AssertUnwindSafe(|| f(&scope))) {
             Ok(value) => {
                 completer.complete(Ok(value));
                 Ran::Completed
@@ -87,7 +89,7 @@ where
                 completer.complete(Err(TaskError::panic(payload).with_id(id)));
                 Ran::Panicked
             }
-        }
+        });
     }
 
     fn discard(self: Box<Self>) {
