@@ -1,0 +1,299 @@
+//! The `pool-bench` command line: `run`, `report`, `list`, and the hidden `cell` used by
+//! the runner's child processes.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pool_testkit::kernels::SpinCalibration;
+
+use crate::contenders::{self, Entry};
+use crate::fixtures::Fixtures;
+use crate::matrix::Plan;
+use crate::record::{Meta, RunData, Status, WorkloadInfo};
+use crate::runner::{run_cell_in_child, spec_for};
+use crate::workloads::{self, Env, Scale, Workload};
+use crate::{machine, report};
+
+/// Compare worker pools: workpools strategies, rayon, tokio, threadpool, thread-per-task
+/// and sequential. With no arguments: `run --quick`.
+#[derive(Debug, Parser)]
+#[command(name = "pool-bench", version, about)]
+pub struct Cli {
+    /// What to do (default: `run`).
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the comparison matrix and write a results folder.
+    Run(RunArgs),
+    /// Re-render a results folder (summary, figures, csv, README) from its results.json.
+    Report {
+        /// The run folder, e.g. results/20261127-010000-host-abc1234.
+        dir: PathBuf,
+    },
+    /// List the contenders and workloads.
+    List,
+    /// Run one cell and print its samples as JSON (used by `run` for child processes).
+    #[command(hide = true)]
+    Cell {
+        /// The cell spec, JSON.
+        #[arg(long)]
+        spec: String,
+    },
+}
+
+/// Options of `pool-bench run`.
+#[derive(Debug, Default, Clone, Args)]
+pub struct RunArgs {
+    /// The default: the whole matrix in under ten minutes on two cores.
+    #[arg(long, group = "size")]
+    pub quick: bool,
+    /// Reference sizes and the full sweeps (hours).
+    #[arg(long, group = "size")]
+    pub full: bool,
+    /// Tiny sizes, every contender and workload, for CI (under a minute).
+    #[arg(long, group = "size")]
+    pub smoke: bool,
+    /// Only these workloads (comma-separated; see `pool-bench list`).
+    #[arg(long, value_delimiter = ',')]
+    pub workload: Vec<String>,
+    /// Only these contenders (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub contender: Vec<String>,
+    /// Worker counts for the CPU sweeps (comma-separated, each at least 1).
+    #[arg(long, value_delimiter = ',')]
+    pub workers: Vec<usize>,
+    /// Concurrency levels for the I/O sweeps (comma-separated, each at least 1).
+    #[arg(long, value_delimiter = ',')]
+    pub concurrency: Vec<usize>,
+    /// The results root; the run goes to `<OUT>/<date>-<host>-<commit>/`.
+    #[arg(long, default_value = "results")]
+    pub out: Option<PathBuf>,
+    /// The contender ratios are computed against.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// Seconds (fractions allowed) after which a cell is killed and recorded as a timeout.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+}
+
+impl RunArgs {
+    /// The scale the flags select (`quick` when none).
+    pub fn scale(&self) -> Scale {
+        if self.full {
+            Scale::Full
+        } else if self.smoke {
+            Scale::Smoke
+        } else {
+            Scale::Quick
+        }
+    }
+}
+
+fn pick<T, F: Fn(&T) -> &str>(
+    all: Vec<T>,
+    wanted: &[String],
+    what: &str,
+    name: F,
+) -> Result<Vec<T>, String> {
+    for w in wanted {
+        if !all.iter().any(|x| name(x) == w) {
+            let known: Vec<&str> = all.iter().map(&name).collect();
+            return Err(format!("unknown {what} `{w}`; known: {}", known.join(", ")));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|x| wanted.is_empty() || wanted.iter().any(|w| w == name(x)))
+        .collect())
+}
+
+fn positive(values: &[usize], what: &str) -> Result<(), String> {
+    match values.iter().find(|&&v| v == 0) {
+        Some(_) => Err(format!("--{what} values must be at least 1")),
+        None => Ok(()),
+    }
+}
+
+/// What a run measures: the plan, the workloads and the contenders.
+pub type Selection = (Plan, Vec<Box<dyn Workload>>, Vec<Entry>);
+
+/// The plan, workloads and contenders `args` select.
+///
+/// # Errors
+/// A message naming the bad argument: an unknown workload, contender or baseline, or a
+/// zero worker count or concurrency.
+pub fn select(args: &RunArgs, cores: usize) -> Result<Selection, String> {
+    let scale = args.scale();
+    let mut plan = Plan::new(scale, cores);
+    positive(&args.workers, "workers")?;
+    positive(&args.concurrency, "concurrency")?;
+    if !args.workers.is_empty() {
+        plan.workers = args.workers.clone();
+    }
+    if !args.concurrency.is_empty() {
+        plan.concurrency = args.concurrency.clone();
+    }
+    if let Some(t) = args.timeout {
+        plan.timeout = Duration::try_from_secs_f64(t)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| format!("--timeout must be a positive number of seconds, got {t}"))?;
+    }
+    let ws = pick(workloads::all(scale), &args.workload, "workload", |w| {
+        w.name()
+    })?;
+    let cs = pick(contenders::all(), &args.contender, "contender", |e| e.name)?;
+    let baseline = args.baseline.as_deref().unwrap_or("sequential");
+    if contenders::find(baseline).is_none() {
+        return Err(format!("unknown baseline `{baseline}`"));
+    }
+    Ok((plan, ws, cs))
+}
+
+fn progress(len: usize) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let pb = ProgressBar::with_draw_target(Some(len as u64), target);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed_precise} {msg}")
+    {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// Runs the matrix `args` selects and writes the run folder. Returns whether every
+/// answer was right (no `wrong-answer` cell).
+///
+/// # Errors
+/// A message for bad arguments, a fixture that failed to start, or a report that could not
+/// be written.
+pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
+    let started = Instant::now();
+    let cores = machine::cores();
+    let (plan, ws, cs) = select(args, cores)?;
+    let mut meta = Meta {
+        command: command_line,
+        scale: Some(plan.scale),
+        ..Meta::default()
+    };
+    machine::describe(&mut meta);
+    meta.baseline = args.baseline.clone().unwrap_or_else(|| "sequential".into());
+    meta.timeout_s = plan.timeout.as_secs_f64();
+    let spin = SpinCalibration::measure();
+    meta.spin_ns_per_iter = spin.nanos_per_iteration();
+    let needs_fixtures = ws.iter().any(|w| w.family().is_io());
+    let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
+    let fixtures = if needs_fixtures {
+        Some(Fixtures::start(plan.scale, max_conc)?)
+    } else {
+        None
+    };
+    let spec = fixtures
+        .as_ref()
+        .map(|f| f.spec().clone())
+        .unwrap_or_default();
+    let env = Env {
+        cores,
+        concurrency: cores,
+        spin,
+        fixtures: spec.clone(),
+    };
+    let infos: Vec<WorkloadInfo> = ws
+        .iter()
+        .map(|w| WorkloadInfo {
+            name: w.name().into(),
+            family: w.family(),
+            hypothesis: w.hypothesis().into(),
+            params: w.params(&env),
+        })
+        .collect();
+    let cells = plan.cells(&ws, &cs, cores);
+    let stamp = machine::now_utc().1;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results"))
+        .join(format!("{stamp}-{}-{}", meta.host, meta.commit));
+    let pb = progress(cells.len());
+    let tty = std::io::stderr().is_terminal();
+    let mut samples = Vec::new();
+    for (i, cell) in cells.iter().enumerate() {
+        pb.set_message(cell.label());
+        let got = run_cell_in_child(
+            &spec_for(cell, &plan, cores, meta.spin_ns_per_iter, &spec),
+            plan.timeout,
+        );
+        let status = got
+            .iter()
+            .map(|s| s.status)
+            .find(|&s| s != Status::Ok)
+            .unwrap_or(Status::Ok);
+        if !tty {
+            eprintln!(
+                "[{}/{}] {}: {}",
+                i + 1,
+                cells.len(),
+                cell.label(),
+                status.label()
+            );
+        }
+        samples.extend(got);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    drop(fixtures);
+    meta.elapsed_s = started.elapsed().as_secs_f64();
+    let data = RunData {
+        meta,
+        workloads: infos,
+        samples,
+    };
+    report::write_all(&dir, &data).map_err(|e| e.to_string())?;
+    println!("{}", dir.display());
+    Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// Re-renders the run folder `dir` from its `results.json`.
+///
+/// # Errors
+/// A message when `results.json` is missing or unreadable, or a file cannot be written.
+pub fn rerender(dir: &Path) -> Result<bool, String> {
+    let data = report::read_json(dir).map_err(|e| e.to_string())?;
+    report::write_all(dir, &data).map_err(|e| e.to_string())?;
+    Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// The `list` output: contenders and workloads with their families and hypotheses.
+pub fn list() -> String {
+    let mut s = String::from("Contenders:\n");
+    for e in contenders::all() {
+        let kind = if e.single {
+            "single thread"
+        } else if e.bounded {
+            "bounded"
+        } else {
+            "unbounded"
+        };
+        s.push_str(&format!("  {:<16} {kind}, {:?} I/O\n", e.name, e.io_mode));
+    }
+    s.push_str("Workloads:\n");
+    for w in workloads::all(Scale::Quick) {
+        s.push_str(&format!(
+            "  {:<16} {:<20} {}\n",
+            w.name(),
+            w.family().label(),
+            w.hypothesis()
+        ));
+    }
+    s
+}

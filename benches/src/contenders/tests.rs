@@ -1,0 +1,185 @@
+//! Every adapter, at several worker counts (more than the cores included): each
+//! capability either works exactly once per task or answers `Unsupported`; panics are
+//! reported by `wait`, never lost, and the contender keeps working. A watchdog turns a
+//! deadlock into a failure.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use super::all;
+use crate::contender::{Contender, ContenderError, Forker, IoMode, Spawner, TreeTask, Work};
+
+fn with_watchdog(name: &str, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    let t = std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(()) => t.join().expect("test body"),
+        Err(_) => match t.join() {
+            Err(p) => std::panic::resume_unwind(p),
+            Ok(()) => panic!("{name}: deadlock (watchdog)"),
+        },
+    }
+}
+
+fn each(f: fn(&dyn Contender)) {
+    for e in all() {
+        for w in [1, 2, 8] {
+            if (e.single || !e.bounded) && w > 1 {
+                continue;
+            }
+            let c = (e.build)(w).expect("build");
+            with_watchdog(e.name, move || f(c.as_ref()));
+        }
+    }
+}
+
+#[test]
+fn submit_runs_each_task_exactly_once() {
+    each(|c| {
+        let n = 500;
+        let hits: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(0)).collect());
+        for i in 0..n {
+            let hits = Arc::clone(&hits);
+            let work = if i % 2 == 0 {
+                Work::Cpu
+            } else {
+                Work::Blocking
+            };
+            c.submit(
+                Box::new(move || {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                }),
+                work,
+            )
+            .expect("submit");
+        }
+        c.wait().expect("wait");
+        assert!(
+            hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+            "{}",
+            c.name()
+        );
+    });
+}
+
+fn node(depth: u32, count: Arc<AtomicU64>) -> TreeTask {
+    Box::new(move |s: &dyn Spawner| {
+        count.fetch_add(1, Ordering::Relaxed);
+        if depth > 0 {
+            s.spawn(node(depth - 1, Arc::clone(&count)));
+            s.spawn(node(depth - 1, count));
+        }
+    })
+}
+
+#[test]
+fn spawn_tree_runs_every_node_once() {
+    each(|c| {
+        let count = Arc::new(AtomicU64::new(0));
+        c.spawn_tree(node(8, Arc::clone(&count)))
+            .expect("spawn_tree");
+        assert_eq!(count.load(Ordering::Relaxed), 511, "{}", c.name());
+    });
+}
+
+fn fib(f: &dyn Forker, n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    let (mut a, mut b) = (0, 0);
+    f.join(&mut || a = fib(f, n - 1), &mut || b = fib(f, n - 2));
+    a + b
+}
+
+#[test]
+fn fork_join_computes_or_is_unsupported() {
+    each(|c| match c.fork_join(&|f: &dyn Forker| fib(f, 12)) {
+        Ok(v) => assert_eq!(v, 144, "{}", c.name()),
+        Err(e) => assert_eq!(e, ContenderError::Unsupported("fork-join"), "{}", c.name()),
+    });
+}
+
+#[test]
+fn wait_errors_with_panicked_and_the_contender_keeps_working() {
+    each(|c| {
+        c.submit(Box::new(|| panic!("task panics on purpose")), Work::Cpu)
+            .expect("submit");
+        assert_eq!(c.wait(), Err(ContenderError::Panicked(1)), "{}", c.name());
+        let ran = Arc::new(AtomicU64::new(0));
+        let r = Arc::clone(&ran);
+        c.submit(
+            Box::new(move || {
+                r.fetch_add(1, Ordering::Relaxed);
+            }),
+            Work::Cpu,
+        )
+        .expect("submit");
+        assert_eq!(c.wait(), Ok(()));
+        assert_eq!(ran.load(Ordering::Relaxed), 1);
+    });
+}
+
+#[test]
+fn spawn_tree_errors_with_panicked() {
+    each(|c| {
+        let r = c.spawn_tree(Box::new(|s: &dyn Spawner| {
+            s.spawn(Box::new(|_: &dyn Spawner| panic!("child panics")))
+        }));
+        assert!(
+            matches!(r, Err(ContenderError::Panicked(_))),
+            "{}: {r:?}",
+            c.name()
+        );
+    });
+}
+
+#[test]
+fn submit_async_runs_futures_or_is_unsupported() {
+    each(|c| {
+        let done = Arc::new(AtomicU64::new(0));
+        let d = Arc::clone(&done);
+        let r = c.submit_async(Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            d.fetch_add(1, Ordering::Relaxed);
+        }));
+        match c.io_mode() {
+            IoMode::Async => {
+                r.expect("async contender runs futures");
+                c.wait().expect("wait");
+                assert_eq!(done.load(Ordering::Relaxed), 1);
+            }
+            IoMode::Blocking => assert_eq!(r, Err(ContenderError::Unsupported("async tasks"))),
+        }
+    });
+}
+
+#[test]
+fn names_are_unique_and_match_the_adapters() {
+    let entries = all();
+    for (i, e) in entries.iter().enumerate() {
+        assert!(entries[i + 1..].iter().all(|o| o.name != e.name));
+        assert_eq!((e.build)(2).expect("build").name(), e.name);
+    }
+    assert!(super::find("rayon").is_some() && super::find("nope").is_none());
+}
+
+#[test]
+fn threadpool_new_errors_on_zero_workers() {
+    assert!(matches!(
+        super::ThreadpoolCrate::new(0),
+        Err(ContenderError::Failed(_))
+    ));
+}
+
+#[test]
+fn rayon_and_tokio_new_build_with_one_worker() {
+    assert_eq!(super::RayonPool::new(1).expect("rayon").workers(), Some(1));
+    assert_eq!(
+        super::TokioRuntime::new(1).expect("tokio").workers(),
+        Some(1)
+    );
+}

@@ -1,0 +1,153 @@
+//! The loopback servers and generated files the I/O workloads use, started by the harness.
+//!
+//! The parent process owns the fixtures (so their threads' CPU time never lands in a
+//! cell's figures) and hands each child cell a [`FixtureSpec`]: the server's 127.0.0.1
+//! address and the paths and parameters of the generated data, from which the cell derives
+//! its expected results. The servers and the blocking client come from
+//! `pool_testkit::fixtures`; the async client here speaks the same HTTP/1.1 subset over
+//! `tokio::net`, for async contenders.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pool_testkit::fixtures::{DirTree, DirTreeSpec, HttpServer, LinkGraph, ServerConfig};
+use pool_testkit::kernels::SplitMix64;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::workloads::Scale;
+
+/// Everything a cell needs to reach the fixtures and check its results.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FixtureSpec {
+    /// The loopback HTTP server (`/page/<id>`, `/bytes/<n>`), if started.
+    pub http: Option<SocketAddr>,
+    /// Its service time per request, in microseconds.
+    pub service_us: u64,
+    /// Seed, pages and extra links of the served link graph.
+    pub graph: (u64, u32, u32),
+    /// The folder of flat generated files (`files` workload).
+    pub files_dir: Option<PathBuf>,
+    /// How many files it holds, and the bytes in each.
+    pub files: (u32, u32),
+    /// The root of the generated directory tree (`dirwalk` workload).
+    pub tree_root: Option<PathBuf>,
+    /// The tree's expected `(dirs, files, bytes)`.
+    pub tree_expected: (u64, u64, u64),
+}
+
+/// The running fixtures; dropping it stops the server and removes the files.
+#[derive(Debug)]
+pub struct Fixtures {
+    server: HttpServer,
+    files: tempfile::TempDir,
+    tree: DirTree,
+    spec: FixtureSpec,
+}
+
+/// Fills `dir` with `count` files of `size` seeded bytes (`f<i>.bin`).
+///
+/// # Errors
+/// The I/O error of the first failed write.
+pub fn write_files(dir: &Path, count: u32, size: u32) -> std::io::Result<()> {
+    let mut rng = SplitMix64::new(7);
+    for i in 0..count {
+        let bytes: Vec<u8> = (0..size).map(|_| rng.next_u64() as u8).collect();
+        std::fs::write(dir.join(format!("f{i}.bin")), bytes)?;
+    }
+    Ok(())
+}
+
+impl Fixtures {
+    /// Starts the HTTP server with enough handler threads for `max_concurrency` clients
+    /// and generates the files for `scale`.
+    ///
+    /// # Errors
+    /// A description of the fixture that failed to start.
+    pub fn start(scale: Scale, max_concurrency: usize) -> Result<Fixtures, String> {
+        let service = Duration::from_millis(1);
+        let graph = (11, scale.pick(64, 512, 4096), 3);
+        let config = ServerConfig {
+            service_time: service,
+            handler_threads: max_concurrency + 16,
+            backlog: 4 * max_concurrency + 64,
+            ..ServerConfig::default()
+        };
+        let server = HttpServer::start(LinkGraph::generate(graph.0, graph.1, graph.2), config)
+            .map_err(|e| format!("http server: {e}"))?;
+        let files_dir = tempfile::Builder::new()
+            .prefix("pool-bench-files")
+            .tempdir()
+            .map_err(|e| format!("files dir: {e}"))?;
+        let files = (scale.pick(64, 512, 4096), 16 * 1024);
+        write_files(files_dir.path(), files.0, files.1).map_err(|e| format!("files: {e}"))?;
+        let tree_spec = DirTreeSpec {
+            seed: 5,
+            depth: scale.pick(2, 4, 5),
+            max_fan_out: scale.pick(3, 5, 6),
+            max_files_per_dir: scale.pick(4, 8, 16),
+            max_file_size: 4096,
+        };
+        let tree = DirTree::generate(tree_spec).map_err(|e| format!("dir tree: {e}"))?;
+        let want = tree.expected();
+        let spec = FixtureSpec {
+            http: Some(server.addr()),
+            service_us: service.as_micros() as u64,
+            graph,
+            files_dir: Some(files_dir.path().to_path_buf()),
+            files,
+            tree_root: Some(tree.path().to_path_buf()),
+            tree_expected: (want.dirs, want.files, want.bytes),
+        };
+        Ok(Fixtures {
+            server,
+            files: files_dir,
+            tree,
+            spec,
+        })
+    }
+
+    /// What to hand to a cell.
+    pub fn spec(&self) -> &FixtureSpec {
+        &self.spec
+    }
+
+    /// Requests the server has answered so far (a witness that cells used it).
+    pub fn total_requests(&self) -> u64 {
+        self.server.total_requests()
+    }
+
+    /// Where the flat files and the tree live.
+    pub fn paths(&self) -> (&Path, &Path) {
+        (self.files.path(), self.tree.path())
+    }
+}
+
+/// An async HTTP/1.1 GET to the loopback fixture server; returns the body of a 200.
+///
+/// # Errors
+/// An I/O error, a non-loopback address, or a malformed or non-200 response.
+pub async fn http_get_async(addr: SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    if !addr.ip().is_loopback() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "refusing a non-loopback address",
+        ));
+    }
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let bad = |what: &str| Error::new(ErrorKind::InvalidData, what.to_owned());
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no header end"))?;
+    if !raw.starts_with(b"HTTP/1.1 200") && !raw.starts_with(b"HTTP/1.0 200") {
+        return Err(bad("status is not 200"));
+    }
+    Ok(raw.split_off(end + 4))
+}

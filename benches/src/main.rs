@@ -1,0 +1,54 @@
+//! `pool-bench`: run the worker-pool comparison and write its reports. See `pool-bench --help`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use pool_bench::app::{self, Cli, Cmd, RunArgs};
+use pool_bench::measure::CountingAlloc;
+use pool_bench::runner::{run_cell, CellSpec};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn finish(result: Result<bool, String>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("pool-bench: some contender gave a WRONG ANSWER (see summary.md)");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("pool-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let line = std::env::args().collect::<Vec<_>>().join(" ");
+    match cli.command {
+        None => finish(app::run(&RunArgs::default(), line)),
+        Some(Cmd::Run(args)) => finish(app::run(&args, line)),
+        Some(Cmd::Report { dir }) => finish(app::rerender(&dir)),
+        Some(Cmd::List) => {
+            print!("{}", app::list());
+            ExitCode::SUCCESS
+        }
+        Some(Cmd::Cell { spec }) => {
+            let spec: CellSpec = match serde_json::from_str(&spec) {
+                Ok(s) => s,
+                Err(e) => return finish(Err(format!("bad cell spec: {e}"))),
+            };
+            let samples = run_cell(&spec);
+            let json = serde_json::to_string(&samples).unwrap_or_else(|_| "[]".into());
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{json}");
+            let _ = out.flush();
+            // Exit without dropping the contender: a pool left with stuck tasks must not
+            // turn a finished measurement into a timeout.
+            std::process::exit(0)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Which cells a run measures: workloads × contenders × worker counts (CPU) or
+//! concurrency levels (I/O), with repetition and timeout settings per scale.
+
+use std::time::Duration;
+
+use crate::contender::IoMode;
+use crate::contenders::Entry;
+use crate::record::Cell;
+use crate::workloads::{Family, Scale, Workload};
+
+/// The settings of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Sizes.
+    pub scale: Scale,
+    /// Worker counts for CPU workloads.
+    pub workers: Vec<usize>,
+    /// Concurrency levels for I/O workloads.
+    pub concurrency: Vec<usize>,
+    /// Workers for the latency, idle and queue-memory workloads.
+    pub fixed_workers: usize,
+    /// Repetitions: at least `min_reps`, at most `max_reps`, stopping once the
+    /// interquartile range is under 5 % of the median or the cell's budget is spent.
+    pub min_reps: u32,
+    /// See `min_reps`.
+    pub max_reps: u32,
+    /// Unrecorded warm-up repetitions.
+    pub warmup: u32,
+    /// Time after which a cell stops adding repetitions (beyond `min_reps`).
+    pub budget: Duration,
+    /// Time after which a cell is killed and recorded as `timeout`.
+    pub timeout: Duration,
+}
+
+impl Plan {
+    /// The defaults for `scale` on a machine with `cores` cores.
+    pub fn new(scale: Scale, cores: usize) -> Plan {
+        let conc_full: Vec<usize> = (0..=10).map(|i| 1 << i).collect();
+        Plan {
+            scale,
+            workers: scale.pick(vec![2], vec![1, 2, 4, 8], vec![1, 2, 4, 8]),
+            concurrency: scale.pick(vec![4], vec![2, 16, 128, 1024], conc_full),
+            fixed_workers: cores,
+            min_reps: scale.pick(1, 3, 5),
+            max_reps: scale.pick(1, 5, 15),
+            warmup: scale.pick(0, 1, 1),
+            budget: Duration::from_secs(scale.pick(1, 2, 20)),
+            timeout: Duration::from_secs(scale.pick(30, 60, 600)),
+        }
+    }
+
+    /// The cells for these workloads and contenders, in report order.
+    pub fn cells(
+        &self,
+        workloads: &[Box<dyn Workload>],
+        contenders: &[Entry],
+        cores: usize,
+    ) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        for w in workloads {
+            for e in contenders {
+                for (workers, concurrency) in self.points(w.family(), e, cores) {
+                    cells.push(Cell {
+                        workload: w.name().to_owned(),
+                        family: w.family(),
+                        contender: e.name.to_owned(),
+                        io_mode: e.io_mode,
+                        workers,
+                        concurrency,
+                        oversubscribed: w.family().is_cpu() && workers.is_some_and(|n| n > cores),
+                    });
+                }
+            }
+        }
+        cells
+    }
+
+    /// `(workers, concurrency)` points of one contender for one family.
+    fn points(
+        &self,
+        family: Family,
+        e: &Entry,
+        cores: usize,
+    ) -> Vec<(Option<usize>, Option<usize>)> {
+        if e.single {
+            return vec![(Some(1), Some(1))];
+        }
+        if !e.bounded {
+            return vec![(None, None)];
+        }
+        if family.is_cpu() {
+            self.workers.iter().map(|&w| (Some(w), Some(w))).collect()
+        } else if family.is_io() {
+            self.concurrency
+                .iter()
+                .map(|&c| {
+                    let workers = if e.io_mode == IoMode::Async {
+                        c.min(cores)
+                    } else {
+                        c
+                    };
+                    (Some(workers), Some(c))
+                })
+                .collect()
+        } else {
+            vec![(Some(self.fixed_workers), Some(self.fixed_workers))]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contender_and_workload_has_a_cell() {
+        let plan = Plan::new(Scale::Smoke, 2);
+        let ws = crate::workloads::all(Scale::Smoke);
+        let cs = crate::contenders::all();
+        let cells = plan.cells(&ws, &cs, 2);
+        for w in &ws {
+            for c in &cs {
+                assert!(cells
+                    .iter()
+                    .any(|x| x.workload == w.name() && x.contender == c.name));
+            }
+        }
+    }
+
+    #[test]
+    fn oversubscription_is_labelled_and_async_keeps_few_threads() {
+        let plan = Plan::new(Scale::Quick, 2);
+        let ws = crate::workloads::all(Scale::Quick);
+        let cs = crate::contenders::all();
+        let cells = plan.cells(&ws, &cs, 2);
+        assert!(cells
+            .iter()
+            .any(|c| c.oversubscribed && c.workers == Some(8)));
+        assert!(cells
+            .iter()
+            .filter(|c| c.io_mode == IoMode::Async)
+            .all(|c| c.workers <= Some(2)));
+        assert!(cells
+            .iter()
+            .any(|c| c.contender == "thread-per-task" && c.workers.is_none()));
+    }
+}

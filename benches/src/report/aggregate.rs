@@ -1,0 +1,169 @@
+//! Samples grouped into cells, with medians and spreads: the numbers every table and
+//! figure shows.
+
+use std::collections::BTreeMap;
+
+use crate::record::{Sample, Status};
+use crate::stats::Summary;
+
+/// Identifies a cell: `(workload, contender, workers, concurrency)`.
+pub type Key = (String, String, Option<usize>, Option<usize>);
+
+/// The aggregated figures of one cell.
+#[derive(Clone, Debug)]
+pub struct CellStats {
+    /// A sample of the cell, for its identity.
+    pub first: Sample,
+    /// How it ended (`ok` only when every sample is `ok`).
+    pub status: Status,
+    /// Why not `ok`.
+    pub error: String,
+    /// Makespan over repetitions, seconds.
+    pub wall: Option<Summary>,
+    /// Median jobs per second.
+    pub throughput: Option<f64>,
+    /// Median CPU time (user + sys), seconds.
+    pub cpu: Option<f64>,
+    /// Peak RSS, KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// Median latency percentiles `[p50, p90, p99, p99.9, max]`, ns.
+    pub latency: Option<[f64; 5]>,
+    /// Median heap bytes per queued job.
+    pub heap_per_job: Option<f64>,
+    /// Median resident bytes per queued job.
+    pub rss_per_job: Option<f64>,
+    /// Little's-law bound, seconds.
+    pub bound: Option<f64>,
+    /// The witness of the last sample.
+    pub witness: String,
+}
+
+impl CellStats {
+    /// CPU time over wall time (1.0 = one core busy).
+    pub fn cpu_util(&self) -> Option<f64> {
+        Some(self.cpu? / self.wall?.median.max(1e-12))
+    }
+
+    /// Median makespan in seconds, for `ok` cells.
+    pub fn makespan(&self) -> Option<f64> {
+        (self.status == Status::Ok).then_some(self.wall?.median)
+    }
+}
+
+fn median(v: Vec<f64>) -> Option<f64> {
+    Summary::of(&v).map(|s| s.median)
+}
+
+/// Groups `samples` by cell, keeping the order in which cells first appear.
+pub fn cells(samples: &[Sample]) -> Vec<CellStats> {
+    let mut order: Vec<Key> = Vec::new();
+    let mut groups: BTreeMap<Key, Vec<&Sample>> = BTreeMap::new();
+    for s in samples {
+        let key = (
+            s.workload.clone(),
+            s.contender.clone(),
+            s.workers,
+            s.concurrency,
+        );
+        let g = groups.entry(key.clone()).or_default();
+        if g.is_empty() {
+            order.push(key);
+        }
+        g.push(s);
+    }
+    order
+        .into_iter()
+        .filter_map(|k| groups.remove(&k))
+        .map(|g| stats(&g))
+        .collect()
+}
+
+fn stats(g: &[&Sample]) -> CellStats {
+    let bad = g.iter().find(|s| s.status != Status::Ok);
+    let ok: Vec<&&Sample> = g.iter().filter(|s| s.status == Status::Ok).collect();
+    let col = |f: &dyn Fn(&Sample) -> Option<f64>| -> Vec<f64> {
+        ok.iter().filter_map(|s| f(s)).collect()
+    };
+    let walls = col(&|s| s.wall_ns.map(|n| n as f64 / 1e9));
+    let lat = |f: fn(&Sample) -> Option<u64>| median(col(&|s| f(s).map(|v| v as f64)));
+    let latency = match (
+        lat(|s| s.p50_ns),
+        lat(|s| s.p90_ns),
+        lat(|s| s.p99_ns),
+        lat(|s| s.p999_ns),
+        lat(|s| s.max_ns),
+    ) {
+        (Some(a), Some(b), Some(c), Some(d), Some(e)) => Some([a, b, c, d, e]),
+        _ => None,
+    };
+    CellStats {
+        first: g[0].clone(),
+        status: bad.map_or(Status::Ok, |s| s.status),
+        error: bad.map(|s| s.error.clone()).unwrap_or_default(),
+        wall: if bad.is_some() {
+            None
+        } else {
+            Summary::of(&walls)
+        },
+        throughput: median(col(&|s| s.throughput)),
+        cpu: median(col(&|s| s.cpu_ns().map(|n| n as f64 / 1e9))),
+        peak_rss_kib: g.iter().filter_map(|s| s.peak_rss_kib).max(),
+        latency,
+        heap_per_job: median(col(&|s| s.heap_bytes_per_job)),
+        rss_per_job: median(col(&|s| s.rss_bytes_per_job)),
+        bound: median(col(&|s| s.bound_ns.map(|n| n as f64 / 1e9))),
+        witness: g
+            .iter()
+            .rev()
+            .map(|s| s.witness.clone())
+            .find(|w| !w.is_empty())
+            .unwrap_or_default(),
+    }
+}
+
+/// The cell of `contender` to compare a cell of `workload` at `(workers, concurrency)`
+/// against: the same point if measured, else its fastest `ok` cell.
+pub fn baseline_for<'a>(
+    all: &'a [CellStats],
+    workload: &str,
+    contender: &str,
+    point: (Option<usize>, Option<usize>),
+) -> Option<&'a CellStats> {
+    let mine = || {
+        all.iter()
+            .filter(|c| c.first.workload == workload && c.first.contender == contender)
+    };
+    mine()
+        .find(|c| (c.first.workers, c.first.concurrency) == point && c.makespan().is_some())
+        .or_else(|| {
+            mine().filter(|c| c.makespan().is_some()).min_by(|a, b| {
+                a.makespan()
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.makespan().unwrap_or(f64::MAX))
+            })
+        })
+}
+
+/// A human label for a cell's configuration: `w=4 (oversubscribed)`, `c=128 on 2 threads`,
+/// `unbounded`.
+pub fn config_label(c: &CellStats) -> String {
+    let s = &c.first;
+    let Some(w) = s.workers else {
+        return "unbounded".into();
+    };
+    let over = if s.oversubscribed {
+        " (oversubscribed)"
+    } else {
+        ""
+    };
+    if s.family.is_io() {
+        let conc = s.concurrency.unwrap_or(w);
+        if conc == w {
+            format!("c={conc}{over}")
+        } else {
+            format!("c={conc} on {w} threads")
+        }
+    } else {
+        format!("w={w}{over}")
+    }
+}

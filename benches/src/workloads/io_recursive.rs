@@ -1,0 +1,318 @@
+//! I/O recursive: jobs that discover more jobs (a crawl over loopback HTTP, a directory
+//! walk).
+//!
+//! **Hypothesis.** Discovery limits parallelism at first (one root), then the frontier
+//! widens; bounded pools with `c` workers approach Little's law once the frontier exceeds
+//! `c`. Blocking contenders spawn children from inside tasks (`spawn_tree`); async
+//! contenders have no such call in the trait, so a driver thread submits each discovered
+//! item as a new future, with at most `c` in flight.
+//!
+//! **Check.** The crawl must fetch every page reachable from page 0 exactly once (the
+//! sequential reachability of the same seeded graph); the walk must count the generated
+//! tree's directories, files and bytes exactly.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+
+use pool_testkit::fixtures::{http_get, page_path, parse_links, LinkGraph, PageId};
+
+use super::io_flat::IoErrors;
+use super::{check, Env, Family, InFlight, Output, Scale, Workload, WorkloadError};
+use crate::contender::{Contender, ContenderError, IoMode, Spawner, TreeTask};
+use crate::fixtures::http_get_async;
+use crate::measure::Clock;
+
+/// What visiting one item yields: the items it leads to.
+type Visit<T> = Pin<Box<dyn Future<Output = Result<Vec<T>, String>> + Send>>;
+
+/// Explores from `root` on an async contender: each visit is a future; the calling thread
+/// submits every discovered item (at most `limit` in flight) until none are pending.
+/// Returns the number of visits.
+fn drive_async<T: Send + 'static>(
+    c: &dyn Contender,
+    limit: usize,
+    root: T,
+    visit: impl Fn(T) -> Visit<T>,
+    errors: &Arc<IoErrors>,
+) -> Result<u64, WorkloadError> {
+    let limiter = InFlight::new(limit);
+    let (tx, rx) = mpsc::channel::<Vec<T>>();
+    let submit = |item: T| -> Result<(), ContenderError> {
+        let permit = limiter.acquire();
+        let (tx, errors, fut) = (tx.clone(), Arc::clone(errors), visit(item));
+        c.submit_async(Box::pin(async move {
+            let found = match fut.await {
+                Ok(found) => found,
+                Err(e) => {
+                    errors.record(e);
+                    Vec::new()
+                }
+            };
+            drop(permit);
+            // The driver holds the receiver until every visit has reported.
+            let _ = tx.send(found);
+        }))
+    };
+    submit(root)?;
+    let (mut pending, mut visits) = (1_u64, 0_u64);
+    while pending > 0 {
+        let found = rx
+            .recv()
+            .map_err(|_| ContenderError::Failed("a visit was lost".into()))?;
+        pending -= 1;
+        visits += 1;
+        for item in found {
+            submit(item)?;
+            pending += 1;
+        }
+    }
+    c.wait()?;
+    Ok(visits)
+}
+
+/// The two I/O-recursive workloads.
+pub fn all(_scale: Scale) -> Vec<Box<dyn Workload>> {
+    vec![Box::new(Crawl), Box::new(DirWalk)]
+}
+
+/// Crawls the served link graph from page 0.
+#[derive(Debug)]
+pub struct Crawl;
+
+/// Marks `page` seen; true if this call was the first to see it.
+fn first_visit(seen: &[AtomicBool], page: PageId) -> bool {
+    seen.get(page as usize)
+        .is_some_and(|s| !s.swap(true, Ordering::AcqRel))
+}
+
+struct CrawlState {
+    addr: std::net::SocketAddr,
+    seen: Vec<AtomicBool>,
+    fetched: AtomicU64,
+    errors: Arc<IoErrors>,
+}
+
+fn crawl_task(st: Arc<CrawlState>, page: PageId) -> TreeTask {
+    Box::new(move |s: &dyn Spawner| {
+        let links =
+            http_get(st.addr, &page_path(page)).and_then(|r| r.text().and_then(parse_links));
+        st.fetched.fetch_add(1, Ordering::Relaxed);
+        match links {
+            Ok(links) => {
+                for next in links {
+                    if first_visit(&st.seen, next) {
+                        s.spawn(crawl_task(Arc::clone(&st), next));
+                    }
+                }
+            }
+            Err(e) => st.errors.record(e),
+        }
+    })
+}
+
+impl Workload for Crawl {
+    fn name(&self) -> &'static str {
+        "crawl"
+    }
+    fn family(&self) -> Family {
+        Family::IoRecursive
+    }
+    fn hypothesis(&self) -> &'static str {
+        "a crawl widens from one page: bounded pools approach Little's law once the frontier exceeds c"
+    }
+    fn params(&self, env: &Env) -> String {
+        let (seed, pages, extra) = env.fixtures.graph;
+        format!(
+            "link graph seed {seed}, {pages} pages, up to {extra} extra links, service time {}us",
+            env.fixtures.service_us
+        )
+    }
+    fn run(
+        &self,
+        c: &dyn Contender,
+        env: &Env,
+        clock: &mut Clock,
+    ) -> Result<Output, WorkloadError> {
+        let addr = env
+            .fixtures
+            .http
+            .ok_or_else(|| WorkloadError::Setup("no http server".into()))?;
+        let (seed, pages, extra) = env.fixtures.graph;
+        let expected = LinkGraph::generate(seed, pages, extra)
+            .reachable_from(0)
+            .len() as u64;
+        let errors = Arc::new(IoErrors::default());
+        let st = Arc::new(CrawlState {
+            addr,
+            seen: (0..pages).map(|_| AtomicBool::new(false)).collect(),
+            fetched: AtomicU64::new(0),
+            errors: Arc::clone(&errors),
+        });
+        first_visit(&st.seen, 0);
+        clock.start();
+        let fetched = match c.io_mode() {
+            IoMode::Blocking => {
+                c.spawn_tree(crawl_task(Arc::clone(&st), 0))?;
+                st.fetched.load(Ordering::Relaxed)
+            }
+            IoMode::Async => {
+                let st2 = Arc::clone(&st);
+                drive_async(
+                    c,
+                    env.concurrency,
+                    0,
+                    move |page: PageId| -> Visit<PageId> {
+                        let st = Arc::clone(&st2);
+                        Box::pin(async move {
+                            let body = http_get_async(st.addr, &page_path(page))
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            let text = String::from_utf8(body).map_err(|e| e.to_string())?;
+                            let links = parse_links(&text).map_err(|e| e.to_string())?;
+                            Ok(links
+                                .into_iter()
+                                .filter(|&p| first_visit(&st.seen, p))
+                                .collect())
+                        })
+                    },
+                    &errors,
+                )?
+            }
+        };
+        clock.stop();
+        errors.check()?;
+        let witness = check("pages fetched", expected, fetched)?;
+        Ok(Output {
+            jobs: fetched,
+            witness,
+            ..Output::default()
+        })
+    }
+}
+
+/// Walks the generated directory tree, counting directories, files and bytes.
+#[derive(Debug)]
+pub struct DirWalk;
+
+#[derive(Default)]
+struct Totals {
+    dirs: AtomicU64,
+    files: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// Lists `dir`: counts it and its files, returns its subdirectories.
+fn list_dir(dir: &std::path::Path, totals: &Totals) -> std::io::Result<Vec<PathBuf>> {
+    totals.dirs.fetch_add(1, Ordering::Relaxed);
+    let mut subdirs = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            subdirs.push(entry.path());
+        } else {
+            totals.files.fetch_add(1, Ordering::Relaxed);
+            totals.bytes.fetch_add(meta.len(), Ordering::Relaxed);
+        }
+    }
+    Ok(subdirs)
+}
+
+async fn list_dir_async(dir: PathBuf, totals: &Totals) -> std::io::Result<Vec<PathBuf>> {
+    totals.dirs.fetch_add(1, Ordering::Relaxed);
+    let mut subdirs = Vec::new();
+    let mut entries = tokio::fs::read_dir(dir).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        let meta = entry.metadata().await?;
+        if meta.is_dir() {
+            subdirs.push(entry.path());
+        } else {
+            totals.files.fetch_add(1, Ordering::Relaxed);
+            totals.bytes.fetch_add(meta.len(), Ordering::Relaxed);
+        }
+    }
+    Ok(subdirs)
+}
+
+fn walk_task(dir: PathBuf, totals: Arc<Totals>, errors: Arc<IoErrors>) -> TreeTask {
+    Box::new(move |s: &dyn Spawner| match list_dir(&dir, &totals) {
+        Ok(subdirs) => {
+            for sub in subdirs {
+                s.spawn(walk_task(sub, Arc::clone(&totals), Arc::clone(&errors)));
+            }
+        }
+        Err(e) => errors.record(e),
+    })
+}
+
+impl Workload for DirWalk {
+    fn name(&self) -> &'static str {
+        "dirwalk"
+    }
+    fn family(&self) -> Family {
+        Family::IoRecursive
+    }
+    fn hypothesis(&self) -> &'static str {
+        "a cached directory walk is syscall-bound: spawning per directory pays off only up to the cores"
+    }
+    fn params(&self, env: &Env) -> String {
+        let (dirs, files, bytes) = env.fixtures.tree_expected;
+        format!("generated tree: {dirs} dirs, {files} files, {bytes} bytes (async: tokio::fs)")
+    }
+    fn run(
+        &self,
+        c: &dyn Contender,
+        env: &Env,
+        clock: &mut Clock,
+    ) -> Result<Output, WorkloadError> {
+        let root = env
+            .fixtures
+            .tree_root
+            .clone()
+            .ok_or_else(|| WorkloadError::Setup("no tree".into()))?;
+        let totals = Arc::new(Totals::default());
+        let errors = Arc::new(IoErrors::default());
+        clock.start();
+        match c.io_mode() {
+            IoMode::Blocking => {
+                c.spawn_tree(walk_task(root, Arc::clone(&totals), Arc::clone(&errors)))?
+            }
+            IoMode::Async => {
+                let t = Arc::clone(&totals);
+                drive_async(
+                    c,
+                    env.concurrency,
+                    root,
+                    move |dir: PathBuf| -> Visit<PathBuf> {
+                        let t = Arc::clone(&t);
+                        Box::pin(
+                            async move { list_dir_async(dir, &t).await.map_err(|e| e.to_string()) },
+                        )
+                    },
+                    &errors,
+                )?;
+            }
+        }
+        clock.stop();
+        errors.check()?;
+        let got = (
+            totals.dirs.load(Ordering::Relaxed),
+            totals.files.load(Ordering::Relaxed),
+            totals.bytes.load(Ordering::Relaxed),
+        );
+        let (d, f, b) = env.fixtures.tree_expected;
+        let witness = check(
+            "dirs/files/bytes",
+            format!("{d}/{f}/{b}"),
+            format!("{}/{}/{}", got.0, got.1, got.2),
+        )?;
+        Ok(Output {
+            jobs: got.0,
+            witness,
+            ..Output::default()
+        })
+    }
+}

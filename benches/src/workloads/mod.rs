@@ -1,0 +1,240 @@
+//! The workloads: each states its hypothesis, runs against any [`Contender`], and checks
+//! its result against a sequential reference (a wrong answer is recorded as
+//! `wrong-answer` and fails the run).
+//!
+//! | Family | Workloads | Swept over |
+//! |---|---|---|
+//! | CPU flat | `empty`, `spin-1us`, `spin-100us`, `spin-10ms` | workers |
+//! | CPU recursive | `fib-join`, `fib-join-nocut`, `fib-spawn`, `uts-t3`, `nqueens` | workers |
+//! | I/O flat | `sleep`, `tcp-rr`, `files` | concurrency |
+//! | I/O recursive | `crawl`, `dirwalk` | concurrency |
+//! | Mixed | `mixed` | concurrency |
+//! | Latency | `latency-50`, `latency-90` (open loop) | fixed workers |
+//! | Idle | `idle` | fixed workers |
+//! | Queue memory | `queue-memory` | fixed workers |
+//!
+//! For I/O workloads the concurrency `c` is the number of worker threads of a blocking
+//! contender, and the cap on in-flight futures of an async one (whose runtime keeps
+//! `min(c, cores)` threads): both then allow `c` operations in flight, and the Little's-law
+//! bound on the makespan is `ceil(N / c) * D`.
+
+mod cpu_flat;
+mod cpu_recursive;
+mod idle;
+mod io_flat;
+mod io_recursive;
+mod latency;
+mod limit;
+mod mixed;
+mod queue_memory;
+mod shard;
+
+use std::time::Duration;
+
+use pool_testkit::kernels::SpinCalibration;
+use serde::{Deserialize, Serialize};
+
+use crate::contender::{Contender, ContenderError};
+use crate::fixtures::FixtureSpec;
+use crate::measure::Clock;
+
+pub use limit::InFlight;
+pub use shard::ShardedCounter;
+
+/// The size of a run: tiny for CI, small for the default run, large for reference runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scale {
+    /// Tiny sizes: every contender and workload in well under a minute.
+    Smoke,
+    /// The default: the whole matrix in under ten minutes on two cores.
+    Quick,
+    /// Reference sizes: hours.
+    Full,
+}
+
+impl Scale {
+    /// Picks the value for this scale.
+    pub fn pick<T>(self, smoke: T, quick: T, full: T) -> T {
+        match self {
+            Scale::Smoke => smoke,
+            Scale::Quick => quick,
+            Scale::Full => full,
+        }
+    }
+}
+
+/// The family a workload belongs to, which decides its sweep and its report section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Independent CPU jobs submitted from outside.
+    CpuFlat,
+    /// CPU jobs that fork or spawn children.
+    CpuRecursive,
+    /// Independent I/O waits.
+    IoFlat,
+    /// I/O jobs that discover more I/O jobs.
+    IoRecursive,
+    /// CPU and I/O in each job.
+    Mixed,
+    /// Per-job latency at a fixed arrival rate (open loop).
+    Latency,
+    /// CPU burnt while nearly idle.
+    Idle,
+    /// Memory per queued job.
+    QueueMemory,
+}
+
+impl Family {
+    /// Whether the family is swept over I/O concurrency (else over workers, or fixed).
+    pub fn is_io(self) -> bool {
+        matches!(self, Family::IoFlat | Family::IoRecursive | Family::Mixed)
+    }
+
+    /// Whether the family is swept over CPU workers.
+    pub fn is_cpu(self) -> bool {
+        matches!(self, Family::CpuFlat | Family::CpuRecursive)
+    }
+
+    /// The family's name in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::CpuFlat => "CPU flat",
+            Family::CpuRecursive => "CPU recursive",
+            Family::IoFlat => "I/O flat",
+            Family::IoRecursive => "I/O recursive",
+            Family::Mixed => "Mixed CPU and I/O",
+            Family::Latency => "Latency (open loop)",
+            Family::Idle => "Idle CPU",
+            Family::QueueMemory => "Memory per queued job",
+        }
+    }
+}
+
+/// What a cell's workload needs from its surroundings.
+#[derive(Clone, Debug)]
+pub struct Env {
+    /// Number of cores of the machine.
+    pub cores: usize,
+    /// I/O concurrency `c` (see the module docs); equals the workers for CPU workloads.
+    pub concurrency: usize,
+    /// Speed of `spin_work`, measured once per run so every cell does the same work.
+    pub spin: SpinCalibration,
+    /// Addresses and paths of the loopback servers and generated files.
+    pub fixtures: FixtureSpec,
+}
+
+/// What one repetition produced.
+#[derive(Clone, Debug, Default)]
+pub struct Output {
+    /// Jobs (or tasks, nodes, requests) completed, for throughput.
+    pub jobs: u64,
+    /// The checked result, e.g. `fib(32)=2178309`.
+    pub witness: String,
+    /// Per-job latencies in nanoseconds (latency workloads).
+    pub latencies_ns: Vec<u64>,
+    /// Heap bytes per queued job (queue-memory workload).
+    pub heap_bytes_per_job: Option<f64>,
+    /// Resident bytes per queued job (queue-memory workload).
+    pub rss_bytes_per_job: Option<f64>,
+    /// The Little's-law lower bound on the makespan, in nanoseconds (I/O workloads).
+    pub bound_ns: Option<u64>,
+}
+
+/// Why a repetition produced no [`Output`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkloadError {
+    /// The contender lacked a capability, failed, or a task panicked.
+    #[error(transparent)]
+    Contender(#[from] ContenderError),
+    /// The result differs from the sequential reference.
+    #[error("wrong answer: expected {expected}, got {got}")]
+    WrongAnswer {
+        /// The reference value.
+        expected: String,
+        /// What the contender produced.
+        got: String,
+    },
+    /// The workload could not set itself up (fixture missing, I/O error).
+    #[error("setup: {0}")]
+    Setup(String),
+}
+
+/// Compares `got` with `expected`, producing the witness or a wrong-answer error.
+///
+/// # Errors
+/// [`WorkloadError::WrongAnswer`] when they differ.
+pub fn check<T: PartialEq + std::fmt::Display>(
+    what: &str,
+    expected: T,
+    got: T,
+) -> Result<String, WorkloadError> {
+    if expected == got {
+        Ok(format!("{what}={got}"))
+    } else {
+        Err(WorkloadError::WrongAnswer {
+            expected: expected.to_string(),
+            got: got.to_string(),
+        })
+    }
+}
+
+/// One workload of the matrix.
+pub trait Workload: Send + Sync {
+    /// The name used in reports and on the command line.
+    fn name(&self) -> &'static str;
+    /// Its family.
+    fn family(&self) -> Family;
+    /// The hypothesis it tests, one sentence.
+    fn hypothesis(&self) -> &'static str;
+    /// Its parameters at this scale, stated in reports.
+    fn params(&self, env: &Env) -> String;
+    /// Runs one repetition and checks its result. The workload calls `clock.start()` and
+    /// `clock.stop()` around the region it measures, keeping setup and checking outside.
+    ///
+    /// # Errors
+    /// See [`WorkloadError`].
+    fn run(
+        &self,
+        contender: &dyn Contender,
+        env: &Env,
+        clock: &mut Clock,
+    ) -> Result<Output, WorkloadError>;
+}
+
+/// Every workload at `scale`, in report order.
+pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
+    let mut v: Vec<Box<dyn Workload>> = Vec::new();
+    v.extend(cpu_flat::all(scale));
+    v.extend(cpu_recursive::all(scale));
+    v.extend(io_flat::all(scale));
+    v.extend(io_recursive::all(scale));
+    v.push(Box::new(mixed::Mixed::new(scale)));
+    v.extend(latency::all(scale));
+    v.push(Box::new(idle::Idle::new(scale)));
+    v.push(Box::new(queue_memory::QueueMemory::new(scale)));
+    v
+}
+
+/// The workload named `name` at `scale`.
+pub fn find(scale: Scale, name: &str) -> Option<Box<dyn Workload>> {
+    all(scale).into_iter().find(|w| w.name() == name)
+}
+
+/// Formats a duration compactly for parameter strings (`1us`, `100us`, `10ms`).
+pub fn short(d: Duration) -> String {
+    let ns = d.as_nanos();
+    if ns == 0 {
+        "0".into()
+    } else if ns % 1_000_000 == 0 {
+        format!("{}ms", ns / 1_000_000)
+    } else if ns % 1_000 == 0 {
+        format!("{}us", ns / 1_000)
+    } else {
+        format!("{ns}ns")
+    }
+}
+
+#[cfg(test)]
+mod tests;
