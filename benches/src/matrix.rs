@@ -138,7 +138,7 @@ mod tests {
             .any(|c| c.oversubscribed && c.workers == Some(8)));
         assert!(cells
             .iter()
-            .filter(|c| c.io_mode == IoMode::Async)
+            .filter(|c| c.io_mode == IoMode::Async && c.family.is_io())
             .all(|c| c.workers <= Some(2)));
         assert!(cells
             .iter()

@@ -1,0 +1,155 @@
+//! The `pool-bench` binary end to end: bad arguments fail clearly, a run writes every
+//! output file and they parse, `report` re-renders them, and a cell that overruns its
+//! timeout is recorded as `timeout` instead of being dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pool-bench"))
+        .args(args)
+        .output()
+        .expect("run pool-bench")
+}
+
+fn run_dir(out: &Path) -> PathBuf {
+    std::fs::read_dir(out)
+        .expect("out dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("a run folder")
+}
+
+#[test]
+fn bad_arguments_exit_nonzero_with_a_clear_message() {
+    for (args, needle) in [
+        (
+            &["run", "--smoke", "--workload", "nope"][..],
+            "unknown workload `nope`",
+        ),
+        (
+            &["run", "--smoke", "--contender", "nope"][..],
+            "unknown contender `nope`",
+        ),
+        (
+            &["run", "--smoke", "--workers", "0"][..],
+            "--workers values must be at least 1",
+        ),
+        (
+            &["run", "--smoke", "--baseline", "nope"][..],
+            "unknown baseline",
+        ),
+        (
+            &["run", "--smoke", "--timeout", "0"][..],
+            "--timeout must be a positive",
+        ),
+        (&["run", "--smoke", "--quick"][..], "cannot be used with"),
+        (&["report", "/nonexistent/run"][..], "results.json"),
+    ] {
+        let out = bench(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_smoke_subset_writes_every_file_and_report_rerenders_it() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "empty,sleep,latency-50",
+        "--contender",
+        "rayon,tokio,sequential",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let dir = run_dir(out.path());
+    for f in [
+        "README.md",
+        "summary.md",
+        "raw.csv",
+        "results.json",
+        "figures/throughput-empty.svg",
+        "figures/io-sleep.svg",
+        "figures/latency-latency-50.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    assert!(out.path().join("README.md").is_file(), "results index");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("json"))
+            .expect("parses");
+    let samples = json["samples"].as_array().expect("samples");
+    let rows = csv::Reader::from_path(dir.join("raw.csv"))
+        .expect("csv")
+        .records()
+        .count();
+    assert_eq!(rows, samples.len());
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
+    assert!(summary.contains("## Which pool for which workload"));
+    assert!(
+        summary.contains("rayon") && summary.contains("tokio") && summary.contains("sequential")
+    );
+    std::fs::remove_file(dir.join("summary.md")).expect("rm");
+    let r = bench(&["report", dir.to_str().expect("utf-8")]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("summary.md")).expect("re-rendered"),
+        summary
+    );
+}
+
+#[test]
+fn a_cell_over_its_timeout_is_recorded_as_timeout() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "idle",
+        "--contender",
+        "sequential",
+        "--timeout",
+        "0.05",
+        "--out",
+        o,
+    ]);
+    assert!(
+        r.status.success(),
+        "a timeout is recorded, not a wrong answer"
+    );
+    let dir = run_dir(out.path());
+    let csv = std::fs::read_to_string(dir.join("raw.csv")).expect("csv");
+    assert!(
+        csv.lines()
+            .skip(1)
+            .any(|l| l.contains("idle") && l.contains("timeout")),
+        "{csv}"
+    );
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
+    assert!(summary.contains("timeout"));
+}
+
+#[test]
+fn list_names_every_contender() {
+    let out = bench(&["list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "rayon",
+        "tokio",
+        "threadpool",
+        "thread-per-task",
+        "sequential",
+        "crawl",
+        "latency-90",
+    ] {
+        assert!(text.contains(name), "{name}");
+    }
+}
