@@ -226,6 +226,7 @@ impl WorkStealingPool {
         registry.admission.close();
         if mode == ShutdownMode::Immediate {
             registry.discarding.store(true, Ordering::Release);
+            registry.discard_queued();
         }
         registry.quiescence.wait();
         registry.terminate.store(true, Ordering::Release);
@@ -274,6 +275,7 @@ impl Pool for WorkStealingPool {
             self.registry.admission.close();
             if mode == ShutdownMode::Immediate {
                 self.registry.discarding.store(true, Ordering::Release);
+                self.registry.discard_queued();
             }
             return Err(ShutdownError::InsideWorker);
         }

@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_deque::{Injector, Stealer, Worker};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use pool_core::{Counters, Job, PoolId, Quiescence};
 
 use crate::admission::Admission;
-use crate::job::{HeapJob, JobRef, StackJob};
+use crate::job::{JobRef, StackJob};
 use crate::latch::LockLatch;
 use crate::sleep::Sleep;
 
@@ -26,11 +26,37 @@ pub(crate) struct Tuning {
     pub(crate) max_help_depth: usize,
 }
 
+/// A `'static` job submitted through the `Pool` trait.
+pub(crate) struct PoolJob {
+    job: Job,
+    /// Whether it holds a slot of the outside queue bound, freed when it starts.
+    bounded: bool,
+}
+
+/// The deques one worker owns, handed to its thread at start.
+pub(crate) struct Deques {
+    /// Fork-join jobs (`join`, `scope` spawns): LIFO for the owner, FIFO for thieves.
+    pub(crate) forks: Worker<JobRef>,
+    /// `'static` pool jobs taken from the pool injector in batches: FIFO.
+    pub(crate) jobs: Worker<PoolJob>,
+}
+
 /// Everything the workers and the pool handle share.
+///
+/// Two queue families: fork-join jobs (`JobRef`, which may point into a waiting thread's
+/// stack and must always run) and `'static` pool jobs (`PoolJob`, which an immediate
+/// shutdown may discard). Keeping them apart lets the shutdown thread drain every pool job
+/// itself, even while all workers are busy, without ever touching a fork-join job.
 pub(crate) struct Registry {
     pub(crate) id: PoolId,
+    /// Fork-join jobs from outside callers (`install`, `join`, `scope` from a non-worker).
     pub(crate) injector: Injector<JobRef>,
+    /// Thieves' ends of the workers' `forks` deques.
     pub(crate) stealers: Box<[Stealer<JobRef>]>,
+    /// `'static` jobs submitted through `Pool`, from outside or inside.
+    pub(crate) pool_injector: Injector<PoolJob>,
+    /// Thieves' ends of the workers' `jobs` deques.
+    pub(crate) job_stealers: Box<[Stealer<PoolJob>]>,
     pub(crate) sleep: Sleep,
     pub(crate) counters: Counters,
     /// Pending `'static` jobs and outside `install`/`join`/`scope` calls; `wait_idle` and
@@ -42,6 +68,21 @@ pub(crate) struct Registry {
     /// Set by an immediate shutdown: `'static` jobs found from now on are dropped unrun.
     pub(crate) discarding: AtomicBool,
     pub(crate) tuning: Tuning,
+}
+
+/// A queue of pool jobs the shutdown thread drains.
+enum Source<'a> {
+    Injector(&'a Injector<PoolJob>),
+    Stealer(&'a Stealer<PoolJob>),
+}
+
+impl Source<'_> {
+    fn steal(&self) -> Steal<PoolJob> {
+        match self {
+            Source::Injector(injector) => injector.steal(),
+            Source::Stealer(stealer) => stealer.steal(),
+        }
+    }
 }
 
 thread_local! {
@@ -64,12 +105,19 @@ impl Registry {
         workers: usize,
         queue_bound: Option<usize>,
         tuning: Tuning,
-    ) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
-        let deques: Vec<Worker<JobRef>> = (0..workers).map(|_| Worker::new_lifo()).collect();
+    ) -> (Arc<Registry>, Vec<Deques>) {
+        let deques: Vec<Deques> = (0..workers)
+            .map(|_| Deques {
+                forks: Worker::new_lifo(),
+                jobs: Worker::new_fifo(),
+            })
+            .collect();
         let registry = Registry {
             id: PoolId::new(),
             injector: Injector::new(),
-            stealers: deques.iter().map(Worker::stealer).collect(),
+            stealers: deques.iter().map(|d| d.forks.stealer()).collect(),
+            pool_injector: Injector::new(),
+            job_stealers: deques.iter().map(|d| d.jobs.stealer()).collect(),
             sleep: Sleep::new(workers),
             counters: Counters::new(workers),
             quiescence: Quiescence::new(),
@@ -83,7 +131,10 @@ impl Registry {
 
     /// Whether any queue holds a job (a snapshot, for the parking re-check).
     pub(crate) fn has_work(&self) -> bool {
-        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+        !self.injector.is_empty()
+            || !self.pool_injector.is_empty()
+            || self.stealers.iter().any(|s| !s.is_empty())
+            || self.job_stealers.iter().any(|s| !s.is_empty())
     }
 
     /// Pushes a job to the injector and wakes a parked worker for it.
@@ -95,27 +146,52 @@ impl Registry {
     /// Queues a `'static` pool job. The caller has counted it in `counters` and
     /// `quiescence` (and, if `bounded`, reserved its slot).
     pub(crate) fn inject_pool_job(&self, job: Job, bounded: bool) {
-        let run = move |worker: &WorkerThread| worker.registry().run_pool_job(job, bounded);
-        // SAFETY: the closure is 'static (it owns the Job), so it borrows nothing.
-        let job_ref = unsafe { HeapJob::into_job_ref(run) };
-        self.inject(job_ref);
+        self.pool_injector.push(PoolJob { job, bounded });
+        self.sleep.wake_one();
     }
 
     /// Runs (or, during an immediate shutdown, drops) a `'static` pool job.
-    fn run_pool_job(&self, job: Job, bounded: bool) {
-        if bounded {
+    pub(crate) fn run_pool_job(&self, job: PoolJob) {
+        if self.discarding.load(Ordering::Acquire) {
+            self.discard(job);
+            return;
+        }
+        if job.bounded {
             self.admission.started();
         }
-        if self.discarding.load(Ordering::Acquire) {
-            // The job's destructor is user code; it must not unwind into the worker.
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(job))) {
-                std::mem::forget(payload);
-            }
-            self.counters.cancelled(1);
-        } else {
-            self.counters.run(job);
-        }
+        self.counters.run(job.job);
         self.quiescence.done(1);
+    }
+
+    /// Drops a pool job unrun, counting it cancelled (its handle then reports so).
+    fn discard(&self, job: PoolJob) {
+        if job.bounded {
+            self.admission.started();
+        }
+        // The job's destructor is user code; it must not unwind into our bookkeeping. A
+        // payload whose own destructor panics would do so again: leak it.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(job.job))) {
+            std::mem::forget(payload);
+        }
+        self.counters.cancelled(1);
+        self.quiescence.done(1);
+    }
+
+    /// Discards every queued pool job (immediate shutdown), from any thread: the pool
+    /// injector and every worker's batch deque. Jobs already taken by a worker run or are
+    /// discarded by that worker, which checks `discarding` first.
+    pub(crate) fn discard_queued(&self) {
+        let queues = std::iter::once(Source::Injector(&self.pool_injector))
+            .chain(self.job_stealers.iter().map(Source::Stealer));
+        for queue in queues {
+            loop {
+                match queue.steal() {
+                    Steal::Success(job) => self.discard(job),
+                    Steal::Retry => continue,
+                    Steal::Empty => break,
+                }
+            }
+        }
     }
 
     /// Runs `op` on a worker of this pool: directly if the caller is one, otherwise by

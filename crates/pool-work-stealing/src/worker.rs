@@ -1,9 +1,9 @@
 //! One worker thread: its deque, where it looks for work, how it waits, and its main loop.
 //!
-//! **Where work comes from.** Own deque first (LIFO: the most recent fork, still hot in
-//! cache), then the injector (a batch, into the own deque, but only from the main loop; see
-//! below), then the other workers' deques in a random order (FIFO steal: the oldest, usually
-//! largest, piece of work).
+//! **Where work comes from.** Own `forks` deque first (LIFO: the most recent fork, still
+//! hot in cache), then the own batch of pool jobs, the outside callers' injector, a batch
+//! from the pool injector (into the own `jobs` deque), then the other workers' deques in a
+//! random order (FIFO steal: the oldest, usually largest, piece of work).
 //!
 //! **Waiting never deadlocks.** A worker that waits in `join`, `scope` or `install` keeps
 //! running work until its latch is set ([`WorkerThread::wait_until`]): first its own deque
@@ -18,10 +18,6 @@
 //! cannot deadlock: a worker that stops stealing waits only for a job that another worker
 //! stole and is running (an own-deque job it would have popped), and following "waits for"
 //! from one job to the next goes strictly down the fork tree, which is finite.
-//!
-//! **Why batches only from the main loop.** A batch lands in the own deque. Taken while a
-//! `join` frame waits, it would sit above that frame's second job, so the frame's pop
-//! would find someone else's job instead of its own. From the main loop no frame waits.
 
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
@@ -32,9 +28,15 @@ use crossbeam_deque::{Steal, Worker};
 
 use crate::job::JobRef;
 use crate::latch::SpinLatch;
-use crate::registry::Registry;
+use crate::registry::{Deques, PoolJob, Registry};
 use crate::sleep::Reason;
 use crate::unwind::AbortIfPanic;
+
+/// Work found outside the own `forks` deque.
+enum Work {
+    Fork(JobRef),
+    Pool(PoolJob),
+}
 
 thread_local! {
     /// The worker running on this thread, or null. Set by `main_loop` for its whole run.
@@ -45,6 +47,7 @@ thread_local! {
 /// the `Cell`s.
 pub(crate) struct WorkerThread {
     deque: Worker<JobRef>,
+    jobs: Worker<PoolJob>,
     index: usize,
     registry: Arc<Registry>,
     rng: Cell<u64>,
@@ -113,17 +116,6 @@ impl WorkerThread {
         unsafe { job.execute(self) }
     }
 
-    /// Runs a stolen job one level deeper.
-    ///
-    /// # Safety
-    /// As for `execute`.
-    unsafe fn execute_stolen(&self, job: JobRef) {
-        self.help_depth.set(self.help_depth.get() + 1);
-        // SAFETY: forwarded from the caller.
-        unsafe { self.execute(job) };
-        self.help_depth.set(self.help_depth.get() - 1);
-    }
-
     fn next_random(&self) -> usize {
         // xorshift64: enough to spread victims, one multiply-free step.
         let mut x = self.rng.get();
@@ -134,22 +126,27 @@ impl WorkerThread {
         x as usize
     }
 
-    /// Takes a job from the injector (a batch if `batch`) or another worker's deque.
-    fn steal(&self, batch: bool) -> Option<JobRef> {
+    /// Finds work outside the own `forks` deque: the own batch of pool jobs, the outside
+    /// callers' injector, a batch from the pool injector, then the other workers' deques in
+    /// a random order.
+    fn steal(&self) -> Option<Work> {
+        if let Some(job) = self.jobs.pop() {
+            return Some(Work::Pool(job));
+        }
         let registry = &*self.registry;
         loop {
             let mut retry = false;
-            let injected = if batch {
-                registry.injector.steal_batch_and_pop(&self.deque)
-            } else {
-                registry.injector.steal()
-            };
-            match injected {
+            match registry.injector.steal() {
+                Steal::Success(job) => return Some(Work::Fork(job)),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            match registry.pool_injector.steal_batch_and_pop(&self.jobs) {
                 Steal::Success(job) => {
-                    if batch && !self.deque.is_empty() {
+                    if !self.jobs.is_empty() {
                         registry.sleep.wake_one_hint();
                     }
-                    return Some(job);
+                    return Some(Work::Pool(job));
                 }
                 Steal::Retry => retry = true,
                 Steal::Empty => {}
@@ -166,7 +163,12 @@ impl WorkerThread {
                         continue;
                     }
                     match registry.stealers[victim].steal() {
-                        Steal::Success(job) => return Some(job),
+                        Steal::Success(job) => return Some(Work::Fork(job)),
+                        Steal::Retry => retry = true,
+                        Steal::Empty => {}
+                    }
+                    match registry.job_stealers[victim].steal() {
+                        Steal::Success(job) => return Some(Work::Pool(job)),
                         Steal::Retry => retry = true,
                         Steal::Empty => {}
                     }
@@ -176,6 +178,20 @@ impl WorkerThread {
                 return None;
             }
         }
+    }
+
+    /// Runs work found by `steal` one level deeper on the stack.
+    ///
+    /// # Safety
+    /// The work came out of this pool's queues (so it runs once, here).
+    unsafe fn execute_stolen(&self, work: Work) {
+        self.help_depth.set(self.help_depth.get() + 1);
+        match work {
+            // SAFETY: forwarded from the caller.
+            Work::Fork(job) => unsafe { self.execute(job) },
+            Work::Pool(job) => self.registry.run_pool_job(job),
+        }
+        self.help_depth.set(self.help_depth.get() - 1);
     }
 
     /// Waits until `latch` is set, running other work meanwhile.
@@ -203,9 +219,9 @@ impl WorkerThread {
             }
             let may_steal = self.help_depth.get() < self.registry.tuning.max_help_depth;
             if may_steal {
-                if let Some(job) = self.steal(false) {
-                    // SAFETY: the job came from this pool's injector or a peer's deque.
-                    unsafe { self.execute_stolen(job) };
+                if let Some(work) = self.steal() {
+                    // SAFETY: the work came from this pool's queues.
+                    unsafe { self.execute_stolen(work) };
                     spin_start = None;
                     continue;
                 }
@@ -243,10 +259,11 @@ impl WorkerThread {
     }
 
     /// The body of worker thread `index`: run jobs until the pool terminates.
-    pub(crate) fn main_loop(registry: Arc<Registry>, deque: Worker<JobRef>, index: usize) {
+    pub(crate) fn main_loop(registry: Arc<Registry>, deques: Deques, index: usize) {
         let _mark = registry.id.enter();
         let worker = WorkerThread {
-            deque,
+            deque: deques.forks,
+            jobs: deques.jobs,
             index,
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) << 17)),
             registry,
@@ -261,13 +278,13 @@ impl WorkerThread {
         let registry = &*self.registry;
         let mut spin_start = None;
         loop {
-            let job = match self.pop() {
-                Some(job) => Some(job),
-                None => self.steal(true),
+            let work = match self.pop() {
+                Some(job) => Some(Work::Fork(job)),
+                None => self.steal(),
             };
-            if let Some(job) = job {
-                // SAFETY: the job came from this pool's queues.
-                unsafe { self.execute_stolen(job) };
+            if let Some(work) = work {
+                // SAFETY: the work came from this pool's queues.
+                unsafe { self.execute_stolen(work) };
                 spin_start = None;
                 continue;
             }
