@@ -38,7 +38,7 @@ use crate::contender::{Contender, ContenderError};
 use crate::fixtures::FixtureSpec;
 use crate::measure::Clock;
 
-pub use limit::InFlight;
+pub use limit::{InFlight, Permit};
 pub use shard::ShardedCounter;
 
 /// The size of a run: tiny for CI, small for the default run, large for reference runs.
