@@ -12,7 +12,7 @@ use pool_testkit::kernels::SpinCalibration;
 use crate::contenders::{self, Entry};
 use crate::fixtures::Fixtures;
 use crate::matrix::Plan;
-use crate::record::{Meta, RunData, Status, WorkloadInfo};
+use crate::record::{Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::runner::{run_cell_in_child, spec_for};
 use crate::workloads::{self, Env, Scale, Workload};
 use crate::{machine, report};
@@ -227,12 +227,28 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     let pb = progress(cells.len());
     let tty = std::io::stderr().is_terminal();
     let mut samples = Vec::new();
+    let mut unsupported: Vec<(String, String, String)> = Vec::new();
     for (i, cell) in cells.iter().enumerate() {
         pb.set_message(cell.label());
-        let got = run_cell_in_child(
-            &spec_for(cell, &plan, cores, meta.spin_ns_per_iter, &spec),
-            plan.timeout,
-        );
+        let known = unsupported
+            .iter()
+            .find(|(w, c, _)| *w == cell.workload && *c == cell.contender);
+        let got = match known {
+            // A capability does not depend on the worker count: record the other points
+            // as unsupported without starting a process for each.
+            Some((_, _, why)) => vec![Sample::empty(cell, Status::Unsupported, why.clone())],
+            None => run_cell_in_child(
+                &spec_for(cell, &plan, cores, meta.spin_ns_per_iter, &spec),
+                plan.timeout,
+            ),
+        };
+        if let Some(s) = got.iter().find(|s| s.status == Status::Unsupported) {
+            unsupported.push((
+                cell.workload.clone(),
+                cell.contender.clone(),
+                s.error.clone(),
+            ));
+        }
         let status = got
             .iter()
             .map(|s| s.status)

@@ -56,7 +56,7 @@ pub enum Work {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContenderError {
     /// The contender lacks this capability; the cell is recorded as `unsupported`.
-    #[error("unsupported: {0}")]
+    #[error("no {0}")]
     Unsupported(&'static str),
     /// Tasks panicked; the cell is recorded as `failed`.
     #[error("{0} task(s) panicked")]

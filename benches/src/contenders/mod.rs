@@ -1,8 +1,34 @@
 //! One adapter per contender, and the registry the CLI and the runner pick from.
 //!
 //! Adding a pool is mechanical: one file here implementing [`Contender`], and one
-//! [`Entry`] line in [`all`].
+//! [`Entry`] line in [`all`]. For a workpools strategy (anything implementing
+//! `pool_core::Pool`), wrap it in a [`CorePool`], which already does flat submission and
+//! recursive spawning, and add only what the strategy has beyond `Pool`:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pool_bench::contender::{Contender, ContenderError, Task, TreeTask, Work};
+//! use pool_bench::contenders::CorePool;
+//!
+//! /// `finite` (sketch): everything through pool_core::Pool.
+//! struct Finite(CorePool);
+//!
+//! impl Contender for Finite {
+//!     fn name(&self) -> &'static str { self.0.name() }
+//!     fn workers(&self) -> Option<usize> { self.0.workers() }
+//!     fn submit(&self, task: Task, work: Work) -> Result<(), ContenderError> { self.0.submit(task, work) }
+//!     fn wait(&self) -> Result<(), ContenderError> { self.0.wait() }
+//!     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> { self.0.spawn_tree(root) }
+//!     // work-stealing also overrides `fork_join` (its `join` inside the pool);
+//!     // async overrides `io_mode` (-> IoMode::Async) and `submit_async`.
+//! }
+//! ```
+//!
+//! Its registry line, e.g.
+//! `Entry { name: "finite", io_mode: IoMode::Blocking, bounded: true, single: false,
+//! build: |w| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(w)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
 
+mod core_pool;
 mod rayon_pool;
 mod sequential;
 mod thread_per_task;
@@ -11,6 +37,7 @@ mod tokio_rt;
 
 use crate::contender::{Contender, ContenderError, IoMode};
 
+pub use core_pool::CorePool;
 pub use rayon_pool::RayonPool;
 pub use sequential::Sequential;
 pub use thread_per_task::ThreadPerTask;
