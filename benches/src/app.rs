@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pool_testkit::kernels::SpinCalibration;
 
 use crate::contenders::{self, Entry};
 use crate::fixtures::Fixtures;
@@ -189,7 +188,7 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     machine::describe(&mut meta);
     meta.baseline = args.baseline.clone().unwrap_or_else(|| "sequential".into());
     meta.timeout_s = plan.timeout.as_secs_f64();
-    let spin = SpinCalibration::measure();
+    let spin = machine::calibrate_spin();
     meta.spin_ns_per_iter = spin.nanos_per_iteration();
     let needs_fixtures = ws.iter().any(|w| w.family().is_io());
     let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use pool_testkit::kernels::SpinCalibration;
+
 use crate::record::Meta;
 
 fn read(path: &str) -> Option<String> {
@@ -12,7 +14,11 @@ fn read(path: &str) -> Option<String> {
 }
 
 fn command(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).output().ok()?;
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -49,7 +55,8 @@ pub fn host() -> String {
         .collect()
 }
 
-/// Short git commit of the working tree, with `-dirty` if it has uncommitted changes.
+/// Short git commit of the workspace this binary was built from (whatever the current
+/// directory), with `-dirty` if it has uncommitted changes.
 pub fn commit() -> String {
     let Some(hash) = command("git", &["rev-parse", "--short", "HEAD"]) else {
         return "nogit".into();
@@ -119,6 +126,15 @@ pub fn now_utc() -> (String, String) {
     )
 }
 
+/// Measures `spin_work`'s speed three times and keeps the fastest: interference from other
+/// processes only ever makes a measurement slower, so the minimum is the best estimate.
+pub fn calibrate_spin() -> SpinCalibration {
+    (0..3)
+        .map(|_| SpinCalibration::measure())
+        .min_by(|a, b| a.nanos_per_iteration().total_cmp(&b.nanos_per_iteration()))
+        .unwrap_or_else(SpinCalibration::measure)
+}
+
 /// Fills the machine and build fields of a run's [`Meta`].
 pub fn describe(meta: &mut Meta) {
     meta.date = now_utc().0;
@@ -126,6 +142,8 @@ pub fn describe(meta: &mut Meta) {
     meta.commit = commit();
     meta.rustc = command("rustc", &["-V"]).unwrap_or_else(|| "unknown".into());
     meta.crates = crate_versions();
+    meta.crates
+        .insert(0, ("pool-bench".into(), env!("CARGO_PKG_VERSION").into()));
     meta.cpu = cpu_model();
     meta.cores = cores();
     meta.mem_kib = read("/proc/meminfo")

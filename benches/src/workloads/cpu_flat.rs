@@ -45,7 +45,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
         mk(
             "spin-10ms",
             Duration::from_millis(10),
-            scale.pick(4, 40, 400),
+            scale.pick(4, 20, 400),
         ),
     ]
 }

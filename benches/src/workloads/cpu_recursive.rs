@@ -49,7 +49,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
             expected: OnceLock::new(),
         }),
         Box::new(NQueens {
-            n: scale.pick(7, 10, 12),
+            n: scale.pick(7, 11, 13),
             split: scale.pick(2, 3, 4),
             expected: OnceLock::new(),
         }),
