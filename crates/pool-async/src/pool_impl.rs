@@ -1,0 +1,111 @@
+//! The [`Pool`] trait for closures: how the async pool runs CPU-style jobs.
+//!
+//! A closure is admitted like a future (same queue bound, same `L` run permits), but runs
+//! on tokio's **blocking** thread pool (`spawn_blocking`), never on an async worker: a
+//! closure cannot yield, so on a worker it would hold that thread, and every timer and
+//! socket scheduled there, until it returned. The price is a hand-off to a blocking thread
+//! per job (microseconds, against ~100 ns on pool-work-stealing or rayon): CPU-bound
+//! fan-out belongs on those pools; this impl exists so one harness can drive every pool.
+
+use std::time::Duration;
+
+use pool_core::{
+    Job, Metrics, OverflowPolicy, Pool, ShutdownError, ShutdownMode, ShutdownReport, SubmitError,
+    WaitIdleError,
+};
+use tokio::sync::TryAcquireError;
+
+use crate::handle::block_on;
+use crate::pool::AsyncPool;
+use crate::task::spawn_job;
+
+impl AsyncPool {
+    fn admit_job(&self, job: Job, holds_slot: bool) -> Result<(), SubmitError<Job>> {
+        let job = self.inner.admit(job, holds_slot)?;
+        spawn_job(&self.inner, job, holds_slot);
+        Ok(())
+    }
+}
+
+impl Pool for AsyncPool {
+    /// Submits a closure; with a full bounded queue, applies the overflow policy. `Block`
+    /// waits for room only outside the pool's runtime; on one of its threads it hands the
+    /// job back as `Full` (waiting there could stall the tasks that would make room).
+    fn submit(&self, job: Job) -> Result<(), SubmitError<Job>> {
+        let inner = &self.inner;
+        let holds_slot = match inner.try_slot() {
+            Ok(holds_slot) => holds_slot,
+            Err(TryAcquireError::Closed) => return Err(inner.reject(SubmitError::Closed(job))),
+            Err(TryAcquireError::NoPermits) => match inner.overflow {
+                OverflowPolicy::Reject => return Err(inner.reject(SubmitError::Full(job))),
+                OverflowPolicy::CallerRuns => {
+                    if inner.gate.is_closed() {
+                        return Err(inner.reject(SubmitError::Closed(job)));
+                    }
+                    inner.counters.submitted(1);
+                    inner.counters.run(job);
+                    return Ok(());
+                }
+                OverflowPolicy::Block if inner.on_runtime() => {
+                    return Err(inner.reject(SubmitError::Full(job)))
+                }
+                OverflowPolicy::Block => match &inner.slots {
+                    Some(slots) => match block_on(slots.acquire()) {
+                        Ok(permit) => {
+                            permit.forget();
+                            true
+                        }
+                        Err(_closed) => return Err(inner.reject(SubmitError::Closed(job))),
+                    },
+                    None => false,
+                },
+            },
+        };
+        self.admit_job(job, holds_slot)
+    }
+
+    fn try_submit(&self, job: Job) -> Result<(), SubmitError<Job>> {
+        let inner = &self.inner;
+        let holds_slot = match inner.try_slot() {
+            Ok(holds_slot) => holds_slot,
+            Err(TryAcquireError::Closed) => return Err(inner.reject(SubmitError::Closed(job))),
+            Err(TryAcquireError::NoPermits) => return Err(inner.reject(SubmitError::Full(job))),
+        };
+        self.admit_job(job, holds_slot)
+    }
+
+    fn wait_idle(&self) -> Result<(), WaitIdleError> {
+        if self.inner.on_runtime() {
+            return Err(WaitIdleError::InsideWorker);
+        }
+        self.inner.pending.wait();
+        Ok(())
+    }
+
+    fn wait_idle_timeout(&self, timeout: Duration) -> Result<(), WaitIdleError> {
+        if self.inner.on_runtime() {
+            return Err(WaitIdleError::InsideWorker);
+        }
+        if self.inner.pending.wait_timeout(timeout) {
+            Ok(())
+        } else {
+            Err(WaitIdleError::TimedOut)
+        }
+    }
+
+    /// `Graceful` waits for every pending task; `Immediate` discards queued tasks (their
+    /// handles report cancelled) and waits for running ones. Both then shut an owned
+    /// runtime down. For a timeout that cancels running futures too, see
+    /// [`AsyncPool::shutdown_timeout`].
+    fn shutdown(&self, mode: ShutdownMode) -> Result<ShutdownReport, ShutdownError> {
+        self.shutdown_mode(mode)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.inner.metrics()
+    }
+
+    fn workers(&self) -> usize {
+        self.inner.limit
+    }
+}
