@@ -181,6 +181,11 @@ fn notify(slot: &Slot) {
 mod loom_tests {
     //! Models of the protocol with the real `Sleep` and a one-word stand-in for the queues.
     //! A lost wake-up leaves a thread parked forever, which loom reports as a deadlock.
+    //!
+    //! The stand-in queue is pushed with an RMW (`fetch_add`), as the real queues publish a
+    //! job with a CAS or an index update: loom 0.7 can let an RMW read a value older than a
+    //! plain store that happens-before it (its modification order for a plain store racing
+    //! an RMW is too loose), which showed up here as a false deadlock with a plain `store`.
     use super::*;
     use pool_core::sync::atomic::AtomicBool;
     use pool_core::sync::{thread, Arc};
@@ -200,7 +205,7 @@ mod loom_tests {
                     sleep.sleep(0, Reason::Idle, || queue.load(Ordering::Acquire) != 0);
                 })
             };
-            queue.store(1, Ordering::Release);
+            queue.fetch_add(1, Ordering::Release);
             sleep.wake_one();
             assert_eq!(worker.join().unwrap(), 1);
         });
@@ -233,7 +238,7 @@ mod loom_tests {
                     })
                 })
                 .collect();
-            queue.store(1, Ordering::Release);
+            queue.fetch_add(1, Ordering::Release);
             sleep.wake_one();
             let ran: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
             assert_eq!(ran, 1);
