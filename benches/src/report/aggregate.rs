@@ -145,9 +145,12 @@ pub fn baseline_for<'a>(
 }
 
 /// A human label for a cell's configuration: `w=4 (oversubscribed)`, `c=128 on 2 threads`,
-/// `unbounded`.
+/// `unbounded`, or `any` for an unsupported capability.
 pub fn config_label(c: &CellStats) -> String {
     let s = &c.first;
+    if c.status == Status::Unsupported {
+        return "any".into();
+    }
     let Some(w) = s.workers else {
         return "unbounded".into();
     };

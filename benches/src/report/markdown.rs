@@ -226,6 +226,22 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
     }
 }
 
+/// Keeps one `unsupported` row per contender (a missing capability does not depend on the
+/// worker count); every other row stays.
+fn collapse_unsupported(rows: Vec<&CellStats>) -> Vec<&CellStats> {
+    let mut seen: Vec<&str> = Vec::new();
+    rows.into_iter()
+        .filter(|c| {
+            if c.status != Status::Unsupported {
+                return true;
+            }
+            let first = !seen.contains(&c.first.contender.as_str());
+            seen.push(&c.first.contender);
+            first
+        })
+        .collect()
+}
+
 /// `summary.md`: the which-pool table, correctness, failures, then one table per workload.
 pub fn summary(data: &RunData, figures: &[(String, String)]) -> String {
     let m = &data.meta;
@@ -293,7 +309,18 @@ pub fn summary(data: &RunData, figures: &[(String, String)]) -> String {
         ]);
     }
     s.push_str(&t.to_string());
-    let bad: Vec<&CellStats> = all.iter().filter(|c| c.status != Status::Ok).collect();
+    let mut bad: Vec<&CellStats> = Vec::new();
+    for c in all.iter().filter(|c| c.status != Status::Ok) {
+        let dup = c.status == Status::Unsupported
+            && bad.iter().any(|b| {
+                b.status == Status::Unsupported
+                    && b.first.workload == c.first.workload
+                    && b.first.contender == c.first.contender
+            });
+        if !dup {
+            bad.push(c);
+        }
+    }
     s.push_str("\n\n## Cells that are not ok\n\n");
     if bad.is_empty() {
         s.push_str("None.\n");
@@ -320,7 +347,8 @@ pub fn summary(data: &RunData, figures: &[(String, String)]) -> String {
                 "\n### {}\n\n*Hypothesis:* {}.  \n*Parameters:* {}.\n\n",
                 w.name, w.hypothesis, w.params
             ));
-            let rows: Vec<&CellStats> = all.iter().filter(|c| c.first.workload == w.name).collect();
+            let rows =
+                collapse_unsupported(all.iter().filter(|c| c.first.workload == w.name).collect());
             s.push_str(&workload_table(f, &rows, &all, &m.baseline).to_string());
             s.push('\n');
             for (_, fig) in figures.iter().filter(|(wl, _)| *wl == w.name) {
