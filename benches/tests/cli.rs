@@ -153,3 +153,32 @@ fn list_names_every_contender() {
         assert!(text.contains(name), "{name}");
     }
 }
+
+#[test]
+fn a_wrong_answer_fails_the_run_and_is_shown_in_the_summary() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "empty",
+        "--contender",
+        "sequential",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success());
+    let dir = run_dir(out.path());
+    let path = dir.join("results.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("json")).expect("parses");
+    json["samples"][0]["status"] = "wrong-answer".into();
+    json["samples"][0]["error"] = "wrong answer: expected 1, got 2".into();
+    std::fs::write(&path, json.to_string()).expect("write");
+    let r = bench(&["report", dir.to_str().expect("utf-8")]);
+    assert!(!r.status.success(), "a wrong answer must fail");
+    assert!(String::from_utf8_lossy(&r.stderr).contains("WRONG ANSWER"));
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
+    assert!(summary.contains("WRONG ANSWER"));
+}
