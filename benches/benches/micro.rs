@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pool_bench::contender::Work;
-use pool_bench::contenders::all;
+use pool_bench::contenders::{all, Sizing};
 
 const BATCH: u64 = 1_000;
 
@@ -18,7 +18,9 @@ fn per_job_overhead(c: &mut Criterion) {
     let mut g = c.benchmark_group("per_job_overhead");
     g.throughput(Throughput::Elements(BATCH));
     for e in all() {
-        let Ok(pool) = (e.build)(2) else { continue };
+        let Ok(pool) = (e.build)(Sizing::workers(2)) else {
+            continue;
+        };
         g.bench_function(BenchmarkId::from_parameter(e.name), |b| {
             b.iter(|| {
                 for _ in 0..BATCH {
@@ -34,7 +36,9 @@ fn per_job_overhead(c: &mut Criterion) {
 fn wake_latency(c: &mut Criterion) {
     let mut g = c.benchmark_group("submit_to_start");
     for e in all() {
-        let Ok(pool) = (e.build)(2) else { continue };
+        let Ok(pool) = (e.build)(Sizing::workers(2)) else {
+            continue;
+        };
         g.bench_function(BenchmarkId::from_parameter(e.name), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;

@@ -17,7 +17,7 @@ use pool_testkit::kernels::SpinCalibration;
 use serde::{Deserialize, Serialize};
 
 use crate::contender::ContenderError;
-use crate::contenders;
+use crate::contenders::{self, Sizing};
 use crate::fixtures::FixtureSpec;
 use crate::matrix::Plan;
 use crate::measure::{peak_rss_kib, Clock};
@@ -65,7 +65,12 @@ pub fn run_cell(spec: &CellSpec) -> Vec<Sample> {
     let Some(entry) = contenders::find(&cell.contender) else {
         return vec![Sample::empty(cell, Status::Failed, "unknown contender")];
     };
-    let contender = match (entry.build)(cell.workers.unwrap_or(spec.cores)) {
+    let workers = cell.workers.unwrap_or(spec.cores);
+    let sizing = Sizing {
+        workers,
+        concurrency: cell.concurrency.unwrap_or(workers),
+    };
+    let contender = match (entry.build)(sizing) {
         Ok(c) => c,
         Err(e) => return vec![Sample::empty(cell, Status::Failed, format!("build: {e}"))],
     };

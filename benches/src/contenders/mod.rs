@@ -26,7 +26,7 @@
 //!
 //! Its registry line, e.g.
 //! `Entry { name: "finite", io_mode: IoMode::Blocking, bounded: true, single: false,
-//! build: |w| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(w)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
+//! build: |s| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(s.workers)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
 
 mod core_pool;
 mod rayon_pool;
@@ -44,8 +44,29 @@ pub use thread_per_task::ThreadPerTask;
 pub use threadpool_crate::ThreadpoolCrate;
 pub use tokio_rt::TokioRuntime;
 
-/// Builds a contender with the given number of workers.
-pub type Build = fn(workers: usize) -> Result<Box<dyn Contender>, ContenderError>;
+/// How big to build a contender.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizing {
+    /// Worker threads (runtime threads for an async contender).
+    pub workers: usize,
+    /// I/O operations allowed in flight: equal to `workers` for CPU cells; for an async
+    /// contender in an I/O cell, the concurrency `c` (the harness also caps in-flight
+    /// futures at `c`, so a contender may ignore it).
+    pub concurrency: usize,
+}
+
+impl Sizing {
+    /// `workers` threads and as many operations in flight.
+    pub fn workers(workers: usize) -> Sizing {
+        Sizing {
+            workers,
+            concurrency: workers,
+        }
+    }
+}
+
+/// Builds a contender of the given size.
+pub type Build = fn(Sizing) -> Result<Box<dyn Contender>, ContenderError>;
 
 /// A contender the harness knows how to build.
 #[derive(Clone, Copy, Debug)]
@@ -70,21 +91,21 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
-            build: |w| Ok(Box::new(RayonPool::new(w)?)),
+            build: |s| Ok(Box::new(RayonPool::new(s.workers)?)),
         },
         Entry {
             name: "tokio",
             io_mode: IoMode::Async,
             bounded: true,
             single: false,
-            build: |w| Ok(Box::new(TokioRuntime::new(w)?)),
+            build: |s| Ok(Box::new(TokioRuntime::new(s.workers)?)),
         },
         Entry {
             name: "threadpool",
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
-            build: |w| Ok(Box::new(ThreadpoolCrate::new(w)?)),
+            build: |s| Ok(Box::new(ThreadpoolCrate::new(s.workers)?)),
         },
         Entry {
             name: "thread-per-task",

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use super::all;
+use super::{all, Sizing};
 use crate::contender::{Contender, ContenderError, Forker, IoMode, Spawner, TreeTask, Work};
 
 fn with_watchdog(name: &str, f: impl FnOnce() + Send + 'static) {
@@ -31,7 +31,7 @@ fn each(f: fn(&dyn Contender)) {
             if (e.single || !e.bounded) && w > 1 {
                 continue;
             }
-            let c = (e.build)(w).expect("build");
+            let c = (e.build)(Sizing::workers(w)).expect("build");
             with_watchdog(e.name, move || f(c.as_ref()));
         }
     }
@@ -162,7 +162,7 @@ fn names_are_unique_and_match_the_adapters() {
     let entries = all();
     for (i, e) in entries.iter().enumerate() {
         assert!(entries[i + 1..].iter().all(|o| o.name != e.name));
-        assert_eq!((e.build)(2).expect("build").name(), e.name);
+        assert_eq!((e.build)(Sizing::workers(2)).expect("build").name(), e.name);
     }
     assert!(super::find("rayon").is_some() && super::find("nope").is_none());
 }
