@@ -137,7 +137,7 @@ impl Local {
     /// inside, which the caller counted already).
     pub(crate) fn push_unbounded(&self, task: Task) {
         self.deque.push(task);
-        self.registry.sleep.work_pushed();
+        self.registry.sleep.local_work_pushed();
     }
 
     /// Whether this worker's deque is at the configured bound.

@@ -5,14 +5,16 @@
 //! fence and, if anyone announced, hands out a token. The two fences make the announce and
 //! the push a Dekker pair: at least one side sees the other.
 
+use crossbeam_utils::CachePadded;
 use pool_core::sync::atomic::{fence, AtomicUsize, Ordering};
 use pool_core::sync::{lock, wait, Condvar, Mutex};
 
 /// Where idle workers wait for work.
 pub(crate) struct Sleep {
     /// Workers between their announce and their return from [`Sleep::sleep`]. Written by
-    /// sleepers (`SeqCst` RMW), read by pushers after their fence.
-    sleepers: AtomicUsize,
+    /// sleepers (`SeqCst` RMW), read by pushers after their fence. On its own cache line:
+    /// every push reads it, so nothing written more often may share the line.
+    sleepers: CachePadded<AtomicUsize>,
     /// Wake tokens not yet taken; only touched under this lock.
     tokens: Mutex<usize>,
     wake: Condvar,
@@ -21,7 +23,7 @@ pub(crate) struct Sleep {
 impl Sleep {
     pub(crate) fn new() -> Sleep {
         Sleep {
-            sleepers: AtomicUsize::new(0),
+            sleepers: CachePadded::new(AtomicUsize::new(0)),
             tokens: Mutex::new(0),
             wake: Condvar::new(),
         }
@@ -33,6 +35,16 @@ impl Sleep {
         // satisfied before the push is visible to a worker that is announcing itself, and
         // both would miss each other (the lost wake-up).
         fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::Relaxed) > 0 {
+            self.wake_one();
+        }
+    }
+
+    /// Called by a worker right after it pushed onto its own deque. No fence: if a sleeper
+    /// misses this push, the pushing worker (awake, running a task) pops the task itself
+    /// later, so the task is delayed, never lost; and the next push whose load sees the
+    /// announce wakes the sleeper. See `sleep/README.md`, "Local pushes".
+    pub(crate) fn local_work_pushed(&self) {
         if self.sleepers.load(Ordering::Relaxed) > 0 {
             self.wake_one();
         }
@@ -79,6 +91,7 @@ impl Sleep {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
+    use pool_core::sync::atomic::AtomicBool;
     use pool_core::sync::Arc;
 
     /// One pusher, one worker that consumes the single item: if the worker could sleep
@@ -101,6 +114,53 @@ mod loom_tests {
             items.fetch_add(1, Ordering::Release);
             sleep.work_pushed();
             worker.join().unwrap();
+            assert_eq!(items.load(Ordering::SeqCst), 0);
+        });
+    }
+
+    /// A worker pushes onto its own deque without a fence (`local_work_pushed`) while the
+    /// other worker goes to sleep. The sleeper may miss the push; the item is still
+    /// consumed exactly once (the pusher takes it back), and the stop/`wake_all` of a
+    /// shutdown ends every thread.
+    #[test]
+    fn loom_local_push_without_fence_is_delayed_never_lost() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::new());
+            let items = Arc::new(AtomicUsize::new(0));
+            let taken = Arc::new(AtomicUsize::new(0));
+            let stop = Arc::new(AtomicBool::new(false));
+            let take = |items: &AtomicUsize, taken: &AtomicUsize| {
+                let n = items.load(Ordering::Acquire);
+                n > 0
+                    && items
+                        .compare_exchange(n, n - 1, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    && taken.fetch_add(1, Ordering::AcqRel) < usize::MAX
+            };
+            let thief = {
+                let (sleep, items, taken, stop) =
+                    (sleep.clone(), items.clone(), taken.clone(), stop.clone());
+                loom::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        if !take(&items, &taken) {
+                            sleep.sleep(|| {
+                                stop.load(Ordering::SeqCst) || items.load(Ordering::Acquire) > 0
+                            });
+                        }
+                    }
+                })
+            };
+            // The owner pushes, then works its own deque until the item is gone.
+            items.fetch_add(1, Ordering::Release);
+            sleep.local_work_pushed();
+            while taken.load(Ordering::Acquire) == 0 {
+                take(&items, &taken);
+                loom::thread::yield_now();
+            }
+            stop.store(true, Ordering::SeqCst);
+            sleep.wake_all(1);
+            thief.join().unwrap();
+            assert_eq!(taken.load(Ordering::SeqCst), 1);
             assert_eq!(items.load(Ordering::SeqCst), 0);
         });
     }
