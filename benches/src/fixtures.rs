@@ -151,3 +151,45 @@ pub async fn http_get_async(addr: SocketAddr, path: &str) -> std::io::Result<Vec
     }
     Ok(raw.split_off(end + 4))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn http_get_async_errors_on_a_non_loopback_address() {
+        let addr: SocketAddr = "192.0.2.1:80".parse().expect("addr");
+        let err = block_on(http_get_async(addr, "/")).expect_err("refused");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn fixtures_serve_pages_bytes_files_and_a_tree() {
+        let f = Fixtures::start(Scale::Smoke, 4).expect("fixtures");
+        let spec = f.spec().clone();
+        let addr = spec.http.expect("server");
+        let body = block_on(http_get_async(addr, "/bytes/30")).expect("bytes");
+        assert_eq!(body.len(), 30);
+        let err = block_on(http_get_async(addr, "/nope")).expect_err("404 is an error");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(f.total_requests() >= 2);
+        let (files, tree) = f.paths();
+        assert_eq!(
+            std::fs::read_dir(files).expect("files").count() as u32,
+            spec.files.0
+        );
+        let totals = pool_testkit::fixtures::walk(tree).expect("walk");
+        assert_eq!(
+            (totals.dirs, totals.files, totals.bytes),
+            spec.tree_expected
+        );
+    }
+}

@@ -9,6 +9,9 @@
 //! capacity (sequential, or one worker) is overloaded on purpose and its latency grows
 //! without bound.
 //!
+//! The submitter paces by sleeping, then yielding, so the CPU/wall figure of these cells
+//! includes its own pacing.
+//!
 //! **Check.** Every job records its latency exactly once (a slot per job; a second write
 //! or an empty slot is a wrong answer), and its spin result is checked.
 
