@@ -8,6 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use crossbeam_deque::{Steal, Worker};
 use pool_core::sync::Arc;
@@ -16,9 +17,14 @@ use pool_core::TaskId;
 use crate::registry::Registry;
 use crate::task::{Ran, Sink, Task};
 
-/// Rounds of fruitless searching (with a CPU pause each) before a worker sleeps: waking a
-/// parked thread costs 4–27 µs here, a round costs well under 1 µs.
+/// Cap on the CPU pauses between two fruitless searches (the pause doubles up to it).
 const SPIN_ROUNDS: u32 = 64;
+
+/// How long a worker keeps searching (pausing, then yielding) before it sleeps. Waking a
+/// parked thread costs 4–27 µs on this VM, and the *pusher* pays for the wake-up system
+/// call; a worker that naps through short gaps between bursts of stealable work would
+/// make the busy worker pay it again and again.
+const SEARCH_BEFORE_SLEEP: Duration = Duration::from_micros(100);
 
 /// How deep caller-runs may nest on one worker before a submission goes to the deque
 /// anyway (over the bound), so that the inline fallback cannot overflow the stack.
@@ -70,26 +76,21 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, deque: Worker<Task>) {
 impl Local {
     fn run_loop(&self) {
         let registry = &*self.registry;
-        let mut idle_rounds = 0;
+        let mut backoff = Backoff::new();
         loop {
             if let Some(task) = self.find_task() {
                 self.execute(task);
-                idle_rounds = 0;
+                backoff = Backoff::new();
                 continue;
             }
             if registry.stop.load(Ordering::SeqCst) {
                 return;
             }
-            if idle_rounds < SPIN_ROUNDS {
-                idle_rounds += 1;
-                for _ in 0..idle_rounds {
-                    std::hint::spin_loop();
-                }
-                std::thread::yield_now();
+            if backoff.pause() {
                 continue;
             }
             registry.sleep.sleep(|| registry.ready());
-            idle_rounds = 0;
+            backoff = Backoff::new();
         }
     }
 
@@ -182,18 +183,45 @@ impl Sink for Local {
     }
 
     fn help_until(&self, done: &dyn Fn() -> bool) {
-        let mut idle_rounds = 0u32;
+        let mut backoff = Backoff::new();
         while !done() {
             if let Some(task) = self.find_task() {
                 self.execute(task);
-                idle_rounds = 0;
+                backoff = Backoff::new();
             } else {
-                idle_rounds = (idle_rounds + 1).min(SPIN_ROUNDS);
-                for _ in 0..idle_rounds {
-                    std::hint::spin_loop();
-                }
-                std::thread::yield_now();
+                // A waiter never sleeps: the child may finish on another worker any moment.
+                backoff.pause();
             }
         }
+    }
+}
+
+/// Pauses between fruitless searches: CPU pauses doubling up to [`SPIN_ROUNDS`], then
+/// yields, for [`SEARCH_BEFORE_SLEEP`] in all.
+struct Backoff {
+    pauses: u32,
+    since: Option<Instant>,
+}
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff {
+            pauses: 1,
+            since: None,
+        }
+    }
+
+    /// Pauses once; returns `false` once the search has lasted long enough to sleep.
+    fn pause(&mut self) -> bool {
+        if self.pauses < SPIN_ROUNDS {
+            for _ in 0..self.pauses {
+                std::hint::spin_loop();
+            }
+            self.pauses *= 2;
+            return true;
+        }
+        let since = *self.since.get_or_insert_with(Instant::now);
+        std::thread::yield_now();
+        since.elapsed() < SEARCH_BEFORE_SLEEP
     }
 }
