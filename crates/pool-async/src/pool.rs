@@ -270,7 +270,7 @@ impl AsyncPool {
 
     /// Submits a future, waiting (asynchronously) for room when the queue is bounded and
     /// full: this is the pool's backpressure. The task starts once fewer than `L` tasks
-    /// are running, in submission order. Dropping the returned future before it completes
+    /// are running. Dropping the returned future before it completes
     /// submits nothing.
     ///
     /// The overflow policy does not apply here (it is for the sync

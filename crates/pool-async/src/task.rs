@@ -2,7 +2,8 @@
 //!
 //! A task is admitted by a submitter (which counted it as pending and, with a bounded
 //! queue, took a queue slot for it), then:
-//! 1. **queued**: it waits (FIFO, tokio's fair semaphore) for one of the `L` run permits;
+//! 1. **queued**: it waits for one of the `L` run permits (tokio's semaphore, FIFO among
+//!    waiters from the task's first poll);
 //! 2. **running**: it holds a permit; its queue slot is given back;
 //! 3. **done**: the permit is released, then its [`TaskGuard`] records the outcome and
 //!    marks it no longer pending.
@@ -119,7 +120,7 @@ where
 {
     let id = inner.next_task_id();
     let guard = TaskGuard::new(inner.clone(), id, holds_slot);
-    let body = run_future(inner.clone(), guard, fut, group);
+    let body = run_future(inner.clone(), guard, fut, group, id.get());
     let join = inner.handle.spawn(CURRENT_POOL.scope(inner.pool_key, body));
     TaskHandle::new(join, id)
 }
@@ -130,6 +131,7 @@ async fn run_future<F: Future>(
     guard: TaskGuard,
     fut: F,
     group: Option<Arc<Signal>>,
+    key: u64,
 ) -> Option<F::Output> {
     // Declared first so it is dropped last, after the permit.
     let mut guard = guard;
@@ -139,7 +141,7 @@ async fn run_future<F: Future>(
     let _permit = tokio::select! {
         biased;
         permit = inner.permits.acquire() => permit.ok()?,
-        () = cancelled_opt(group) => return None,
+        () = cancelled_opt(group, key) => return None,
     };
     if group.is_some_and(Signal::is_cancelled) {
         return None;
@@ -150,8 +152,8 @@ async fn run_future<F: Future>(
     let out = tokio::select! {
         biased;
         out = fut => out,
-        () = inner.cancel_running.cancelled() => return None,
-        () = cancelled_opt(group) => return None,
+        () = inner.cancel_running.cancelled(key) => return None,
+        () = cancelled_opt(group, key) => return None,
     };
     guard.finished(Outcome::Completed);
     Some(out)
