@@ -134,22 +134,30 @@ impl WorkerThread {
             return Some(Work::Pool(job));
         }
         let registry = &*self.registry;
+        // Every source is probed with `is_empty` first: a few plain loads, where a steal
+        // attempt on an empty queue costs a SeqCst fence (and an epoch pin for deques). A
+        // stale "empty" only delays the job: the parking re-check looks again after the
+        // announcement (see the sleep README).
         loop {
             let mut retry = false;
-            match registry.injector.steal() {
-                Steal::Success(job) => return Some(Work::Fork(job)),
-                Steal::Retry => retry = true,
-                Steal::Empty => {}
-            }
-            match registry.pool_injector.steal_batch_and_pop(&self.jobs) {
-                Steal::Success(job) => {
-                    if !self.jobs.is_empty() {
-                        registry.sleep.wake_one_hint();
-                    }
-                    return Some(Work::Pool(job));
+            if !registry.injector.is_empty() {
+                match registry.injector.steal() {
+                    Steal::Success(job) => return Some(Work::Fork(job)),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
                 }
-                Steal::Retry => retry = true,
-                Steal::Empty => {}
+            }
+            if !registry.pool_injector.is_empty() {
+                match registry.pool_injector.steal_batch_and_pop(&self.jobs) {
+                    Steal::Success(job) => {
+                        if !self.jobs.is_empty() {
+                            registry.sleep.wake_one_hint();
+                        }
+                        return Some(Work::Pool(job));
+                    }
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
             }
             let victims = registry.stealers.len();
             if victims > 1 {
@@ -162,15 +170,21 @@ impl WorkerThread {
                     if victim == self.index {
                         continue;
                     }
-                    match registry.stealers[victim].steal() {
-                        Steal::Success(job) => return Some(Work::Fork(job)),
-                        Steal::Retry => retry = true,
-                        Steal::Empty => {}
+                    let forks = &registry.stealers[victim];
+                    if !forks.is_empty() {
+                        match forks.steal() {
+                            Steal::Success(job) => return Some(Work::Fork(job)),
+                            Steal::Retry => retry = true,
+                            Steal::Empty => {}
+                        }
                     }
-                    match registry.job_stealers[victim].steal() {
-                        Steal::Success(job) => return Some(Work::Pool(job)),
-                        Steal::Retry => retry = true,
-                        Steal::Empty => {}
+                    let jobs = &registry.job_stealers[victim];
+                    if !jobs.is_empty() {
+                        match jobs.steal() {
+                            Steal::Success(job) => return Some(Work::Pool(job)),
+                            Steal::Retry => retry = true,
+                            Steal::Empty => {}
+                        }
                     }
                 }
             }
