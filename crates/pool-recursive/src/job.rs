@@ -6,6 +6,7 @@ use pool_core::{Job, Outcome, Quiescence};
 
 use crate::bound::Bound;
 use crate::task::{Body, Ran, Sink};
+use crate::unwind::drop_quietly;
 
 /// A `Job` with the pool unit it holds. Dropping it, run or not, releases the unit.
 pub(crate) struct JobTask {
@@ -49,8 +50,8 @@ impl Drop for JobTask {
     fn drop(&mut self) {
         self.release_slot();
         // Drop the job (and its handle's completer) before the unit, so a `wait_idle` that
-        // returns sees every handle settled.
-        drop(self.job.take());
+        // returns sees every handle settled; a destructor that panics stays here.
+        drop_quietly(self.job.take());
         self.idle.done(1);
     }
 }

@@ -12,6 +12,7 @@ mod stats;
 mod task;
 mod termination;
 mod tree;
+mod unwind;
 mod worker;
 
 pub use builder::Builder;

@@ -203,3 +203,39 @@ fn run_errors_immediate_shutdown_discards_queued_tree_tasks() {
         assert_eq!(err.discarded(), 50);
     });
 }
+
+/// A value whose destructor panics, captured by tasks that are skipped or discarded: the
+/// destructor runs on a worker, and the worker survives it.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        boom("destructor");
+    }
+}
+
+#[test]
+fn panicking_destructor_of_an_unrun_task_does_not_kill_the_worker() {
+    with_watchdog("panic_in_drop", LIMIT, || {
+        let pool = pool(1);
+        let err = pool
+            .run_with(FailFast, |s: &Scope<'_, ()>| {
+                for _ in 0..5 {
+                    let bomb = PanicOnDrop;
+                    s.spawn(move |_: &Scope<'_, ()>| drop(bomb));
+                }
+                s.spawn(|_: &Scope<'_, ()>| Err(()));
+                Ok(())
+            })
+            .expect_err("fail fast");
+        assert_eq!(err.skipped(), 5);
+        // The single worker is alive: a new tree still runs.
+        let ran = Arc::new(AtomicU64::new(0));
+        let r = ran.clone();
+        pool.run(move |_| {
+            r.fetch_add(1, Ordering::Relaxed);
+        })
+        .expect("the worker survived");
+        assert_eq!(ran.load(Ordering::Relaxed), 1);
+    });
+}

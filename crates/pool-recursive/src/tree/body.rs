@@ -8,6 +8,7 @@ use pool_core::{Completer, GroupError, TaskError, TaskId};
 use super::{Scope, TaskOutput};
 use crate::task::{Body, Ran, Sink};
 use crate::termination::Tree;
+use crate::unwind::drop_quietly;
 
 /// A task whose outcome goes to its tree: a failure is recorded with the task's id.
 pub(crate) struct TreeTask<F, E> {
@@ -26,6 +27,7 @@ where
     fn run(self: Box<Self>, sink: &dyn Sink) {
         let TreeTask { f, id, tree } = *self;
         if tree.is_cancelled() {
+            drop_quietly(f);
             tree.skipped();
             sink.finished(Ran::Skipped);
             return;
@@ -47,7 +49,9 @@ where
     }
 
     fn discard(self: Box<Self>) {
-        self.tree.discarded();
+        let TreeTask { f, tree, .. } = *self;
+        drop_quietly(f);
+        tree.discarded();
     }
 }
 
@@ -74,6 +78,7 @@ where
             completer,
         } = *self;
         if tree.is_cancelled() {
+            drop_quietly(f);
             tree.skipped();
             completer.complete(Err(TaskError::cancelled().with_id(id)));
             sink.finished(Ran::Skipped);
@@ -94,11 +99,12 @@ where
 
     fn discard(self: Box<Self>) {
         let HandleTask {
+            f,
             id,
             tree,
             completer,
-            ..
         } = *self;
+        drop_quietly(f);
         tree.discarded();
         completer.complete(Err(TaskError::cancelled().with_id(id)));
     }
