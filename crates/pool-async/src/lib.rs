@@ -6,6 +6,7 @@ mod builder;
 mod gate;
 mod group;
 mod handle;
+mod idle;
 mod pool;
 mod pool_impl;
 mod shutdown;

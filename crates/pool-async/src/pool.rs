@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use pool_core::sync::lock;
 use pool_core::{
-    BuildError, Counters, ErrorPolicy, Metrics, OverflowPolicy, PoolConfig, Quiescence,
-    ShutdownReport, SubmitError, TaskId,
+    BuildError, Counters, ErrorPolicy, Metrics, OverflowPolicy, PoolConfig, ShutdownReport,
+    SubmitError, TaskId,
 };
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{Semaphore, TryAcquireError};
@@ -15,6 +15,7 @@ use tokio::sync::{Semaphore, TryAcquireError};
 use crate::gate::Gate;
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
+use crate::idle::Idle;
 use crate::signal::Signal;
 use crate::task::spawn_future;
 use crate::AsyncPoolBuilder;
@@ -43,7 +44,7 @@ pub(crate) struct Inner {
     /// Tasks cancelled while running (pool_core's `Counters` has no such outcome).
     pub(crate) interrupted: AtomicU64,
     /// Admitted tasks not yet finished.
-    pub(crate) pending: Quiescence,
+    pub(crate) pending: Idle,
     pub(crate) gate: Gate,
     /// Raised by a shutdown whose timeout passed: running tasks stop at their next await.
     pub(crate) cancel_running: Signal,
@@ -111,7 +112,7 @@ impl Inner {
         match self.gate.enter() {
             Some(pass) => {
                 self.counters.submitted(1);
-                self.pending.add(1);
+                self.pending.add();
                 drop(pass);
                 Ok(value)
             }
@@ -232,7 +233,7 @@ impl AsyncPool {
             overflow,
             counters: Counters::new(limit),
             interrupted: AtomicU64::new(0),
-            pending: Quiescence::new(),
+            pending: Idle::default(),
             gate: Gate::default(),
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),
@@ -407,6 +408,7 @@ impl std::fmt::Debug for AsyncPool {
         f.debug_struct("AsyncPool")
             .field("concurrency", &self.inner.limit)
             .field("closed", &self.inner.gate.is_closed())
+            .field("idle", &self.inner.pending.is_idle())
             .field("metrics", &self.inner.metrics())
             .finish()
     }

@@ -14,6 +14,7 @@
 //! signal, or discarded by a shutting-down runtime). That is what makes "every accepted
 //! task is counted exactly once" hold without a registry of live tasks.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub(crate) fn inside_pool_task(pool: u64) -> bool {
     CURRENT_POOL.try_with(|p| *p == pool).unwrap_or(false)
 }
 
+#[derive(Clone, Copy)]
 enum Stage {
     Queued,
     Running,
@@ -43,11 +45,14 @@ enum Stage {
 }
 
 /// Records one admitted task's outcome when dropped; see the module docs.
+///
+/// The stage lives in `Cell`s so the task body can borrow the guard's `inner` (for the
+/// permit) while it advances the stage: one `Arc` per task instead of two.
 pub(crate) struct TaskGuard {
     inner: Arc<Inner>,
     id: TaskId,
-    stage: Stage,
-    holds_slot: bool,
+    stage: Cell<Stage>,
+    holds_slot: Cell<bool>,
 }
 
 impl TaskGuard {
@@ -56,28 +61,28 @@ impl TaskGuard {
         TaskGuard {
             inner,
             id,
-            stage: Stage::Queued,
-            holds_slot,
+            stage: Cell::new(Stage::Queued),
+            holds_slot: Cell::new(holds_slot),
         }
     }
 
     /// Gives the queue slot back: the task holds a run permit now.
-    fn release_slot(&mut self) {
-        if std::mem::take(&mut self.holds_slot) {
+    fn release_slot(&self) {
+        if self.holds_slot.replace(false) {
             if let Some(slots) = &self.inner.slots {
                 slots.add_permits(1);
             }
         }
     }
 
-    fn started(&mut self) {
+    fn started(&self) {
         self.release_slot();
-        self.stage = Stage::Running;
+        self.stage.set(Stage::Running);
         self.inner.counters.started();
     }
 
-    fn finished(&mut self, outcome: Outcome) {
-        self.stage = Stage::Done(outcome);
+    fn finished(&self, outcome: Outcome) {
+        self.stage.set(Stage::Done(outcome));
     }
 }
 
@@ -85,7 +90,7 @@ impl Drop for TaskGuard {
     fn drop(&mut self) {
         self.release_slot();
         let inner = &self.inner;
-        match self.stage {
+        match self.stage.get() {
             Stage::Done(outcome) => inner.counters.finished(outcome),
             Stage::Running if std::thread::panicking() => {
                 inner.counters.finished(Outcome::Panicked);
@@ -103,7 +108,7 @@ impl Drop for TaskGuard {
                 }
             }
         }
-        inner.pending.done(1);
+        inner.pending.done();
     }
 }
 
@@ -120,21 +125,21 @@ where
 {
     let id = inner.next_task_id();
     let guard = TaskGuard::new(inner.clone(), id, holds_slot);
-    let body = run_future(inner.clone(), guard, fut, group, id.get());
+    let body = run_future(guard, fut, group, id.get());
     let join = inner.handle.spawn(CURRENT_POOL.scope(inner.pool_key, body));
     TaskHandle::new(join, id)
 }
 
 /// The body of every future task. `None` means cancelled (by the pool or the group).
 async fn run_future<F: Future>(
-    inner: Arc<Inner>,
     guard: TaskGuard,
     fut: F,
     group: Option<Arc<Signal>>,
     key: u64,
 ) -> Option<F::Output> {
     // Declared first so it is dropped last, after the permit.
-    let mut guard = guard;
+    let guard = guard;
+    let inner = &*guard.inner;
     let group = group.as_deref();
     // Biased: try the permit first, so a task that gets one at once never registers with
     // the group's signal.
@@ -178,7 +183,7 @@ pub(crate) fn spawn_job(inner: &Arc<Inner>, job: Job, holds_slot: bool) {
     }
 }
 
-fn dispatch(inner: &Arc<Inner>, mut guard: TaskGuard, job: Job, permit: OwnedSemaphorePermit) {
+fn dispatch(inner: &Arc<Inner>, guard: TaskGuard, job: Job, permit: OwnedSemaphorePermit) {
     guard.release_slot();
     inner.handle.spawn_blocking(move || {
         guard.started();
