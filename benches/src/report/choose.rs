@@ -31,6 +31,9 @@ pub struct Choice {
     pub margin: Option<f64>,
     /// thread-per-task figure over the best bounded figure (> 1: bounding wins).
     pub bounded_gain: Option<f64>,
+    /// The best multi-worker bounded pool (neither sequential nor unbounded), with its
+    /// configuration and its figure over the best figure (>= 1), when it is not the best.
+    pub best_pool: Option<(String, f64)>,
 }
 
 fn metric(family: Family) -> &'static str {
@@ -87,6 +90,11 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
         );
         let unbounded = best(mine.iter().copied().filter(|c| c.first.workers.is_none()));
         let bounded = best(mine.iter().copied().filter(|c| c.first.workers.is_some()));
+        let pool = best(
+            mine.iter()
+                .copied()
+                .filter(|c| c.first.workers.is_some() && c.first.contender != "sequential"),
+        );
         out.push(Choice {
             workload: w.name.clone(),
             metric: metric(w.family),
@@ -98,6 +106,13 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
             bounded_gain: bounded
                 .zip(unbounded)
                 .map(|((_, b), (_, u))| if b > 0.0 { u / b } else { 1.0 }),
+            best_pool: pool.filter(|(c, _)| !std::ptr::eq(*c, win)).map(|(c, f)| {
+                let ratio = if fig > 0.0 { f / fig } else { 1.0 };
+                (
+                    format!("{} ({})", c.first.contender, config_label(c)),
+                    ratio,
+                )
+            }),
         });
     }
     out
@@ -146,6 +161,7 @@ mod tests {
         assert_eq!(c.runner_up.as_deref(), Some("threadpool (w=2)"));
         assert!((c.margin.expect("margin") - 1.5).abs() < 1e-9);
         assert!((c.bounded_gain.expect("gain") - 4.0).abs() < 1e-9);
+        assert_eq!(c.best_pool, None, "the best is already a pool");
     }
 
     #[test]
@@ -161,5 +177,26 @@ mod tests {
             params: String::new(),
         }];
         assert_eq!(choices(&info, &cells)[0].best, "threadpool");
+    }
+
+    #[test]
+    fn the_best_pool_is_named_when_sequential_wins() {
+        let samples = vec![
+            sample("sequential", Some(1), 5),
+            sample("rayon", Some(2), 10),
+            sample("thread-per-task", None, 1),
+        ];
+        let cells = super::super::aggregate::cells(&samples);
+        let info = vec![WorkloadInfo {
+            name: "spin-100us".into(),
+            family: Family::CpuFlat,
+            hypothesis: String::new(),
+            params: String::new(),
+        }];
+        let c = &choices(&info, &cells)[0];
+        assert_eq!(c.best, "thread-per-task");
+        let (pool, ratio) = c.best_pool.clone().expect("a pool");
+        assert_eq!(pool, "rayon (w=2)");
+        assert!((ratio - 10.0).abs() < 1e-9);
     }
 }

@@ -251,7 +251,7 @@ pub fn summary(data: &RunData, figures: &[(String, String)]) -> String {
         "{} cores, {}; scale {}; ratios are speedups against **{}** in this same run (its cell at the same workers/concurrency, else its fastest). Makespan is the median over repetitions, spread is (max - min) / median. Provenance and the exact command: [README.md](README.md). How to read this: `FAQ.md` at the repository root.\n\n",
         m.cores, m.cpu, m.scale.map_or("custom".into(), |x| format!("{x:?}").to_lowercase()), m.baseline
     ));
-    s.push_str("## Which pool for which workload\n\nDerived from the cells below: the best `ok` cell per workload (lower is better), the best cell of any other contender, and thread-per-task's figure over the best bounded cell (> 1: bounding the workers wins by that factor).\n\n");
+    s.push_str("## Which pool for which workload\n\nDerived from the cells below: the best `ok` cell per workload (lower is better), the best cell of any other contender, the best multi-worker pool when the best is not one (sequential or unbounded; its figure over the best), and thread-per-task's figure over the best bounded cell (> 1: bounding the workers wins by that factor).\n\n");
     let mut t = table(&[
         "Workload",
         "Metric",
@@ -260,6 +260,7 @@ pub fn summary(data: &RunData, figures: &[(String, String)]) -> String {
         "Figure",
         "Runner-up",
         "Margin",
+        "Best multi-worker pool (x best)",
         "Bounded vs thread-per-task",
     ]);
     for c in choices(&data.workloads, &all) {
@@ -271,6 +272,8 @@ pub fn summary(data: &RunData, figures: &[(String, String)]) -> String {
             c.figure,
             c.runner_up.unwrap_or_else(|| "-".into()),
             opt(c.margin, |x| format!("{x:.2}x")),
+            c.best_pool
+                .map_or_else(|| "(the best)".into(), |(p, r)| format!("{p}: {r:.2}x")),
             opt(c.bounded_gain, |x| format!("{x:.2}x")),
         ]);
     }

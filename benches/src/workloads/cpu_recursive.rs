@@ -13,7 +13,8 @@
 use std::sync::{Arc, OnceLock};
 
 use pool_testkit::kernels::{
-    count_nodes, fib_cutoff, fib_expected, fib_forks, nqueens, Board, FibStep, Uts, UtsShape,
+    count_nodes, fib_cutoff, fib_expected, fib_forks, nqueens, spin_work, Board, FibStep, Uts,
+    UtsShape,
 };
 
 use super::{check, Env, Family, Output, Scale, ShardedCounter, Workload, WorkloadError};
@@ -178,22 +179,30 @@ fn tasks(n: u32, cutoff: u32) -> u64 {
     2 * fib_forks(n, cutoff) + 1
 }
 
-/// A UTS T3-like (binomial) tree, one task per node.
+/// Compute per UTS node, standing in for UTS's SHA-1 per node.
+const UTS_NODE_WORK: std::time::Duration = std::time::Duration::from_micros(1);
+
+/// A UTS T3-like (binomial) tree, one task per node doing ~1 us of work.
 #[derive(Debug)]
 pub struct UtsTree {
     uts: Uts,
     expected: OnceLock<u64>,
 }
 
-fn uts_task(
+/// What every UTS task shares: the tree, the per-node work, and the two counters.
+struct UtsRun {
     uts: Uts,
-    node: pool_testkit::kernels::UtsNode,
-    count: Arc<ShardedCounter>,
-) -> TreeTask {
+    iters: u64,
+    nodes: ShardedCounter,
+    checksum: ShardedCounter,
+}
+
+fn uts_task(run: Arc<UtsRun>, node: pool_testkit::kernels::UtsNode) -> TreeTask {
     Box::new(move |s: &dyn Spawner| {
-        count.add(1);
-        for child in uts.children(node) {
-            s.spawn(uts_task(uts, child, Arc::clone(&count)));
+        run.nodes.add(1);
+        run.checksum.add(spin_work(run.iters));
+        for child in run.uts.children(node) {
+            s.spawn(uts_task(Arc::clone(&run), child));
         }
     })
 }
@@ -216,7 +225,7 @@ impl Workload for UtsTree {
                 m,
             } => {
                 format!(
-                    "UTS binomial b={root_children} q={q} m={m} r=42 ({} nodes)",
+                    "UTS binomial b={root_children} q={q} m={m} r=42 ({} nodes, ~1us of work each)",
                     self.nodes()
                 )
             }
@@ -225,7 +234,7 @@ impl Workload for UtsTree {
                 max_depth,
             } => {
                 format!(
-                    "UTS geometric b={branching} d={max_depth} ({} nodes)",
+                    "UTS geometric b={branching} d={max_depth} ({} nodes, ~1us of work each)",
                     self.nodes()
                 )
             }
@@ -234,16 +243,27 @@ impl Workload for UtsTree {
     fn run(
         &self,
         c: &dyn Contender,
-        _env: &Env,
+        env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
         let expected = self.nodes();
-        let count = Arc::new(ShardedCounter::new());
-        let root = uts_task(self.uts, self.uts.root(), Arc::clone(&count));
+        let iters = env.spin.iterations_for(UTS_NODE_WORK);
+        let run = Arc::new(UtsRun {
+            uts: self.uts,
+            iters,
+            nodes: ShardedCounter::new(),
+            checksum: ShardedCounter::new(),
+        });
+        let root = uts_task(Arc::clone(&run), self.uts.root());
         clock.start();
         c.spawn_tree(root)?;
         clock.stop();
-        let witness = check("nodes", expected, count.sum())?;
+        check(
+            "checksum",
+            spin_work(iters).wrapping_mul(expected),
+            run.checksum.sum(),
+        )?;
+        let witness = check("nodes", expected, run.nodes.sum())?;
         Ok(Output {
             jobs: expected,
             witness,
