@@ -93,7 +93,7 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
         let pool = best(
             mine.iter()
                 .copied()
-                .filter(|c| c.first.workers.is_some() && c.first.contender != "sequential"),
+                .filter(|c| c.first.workers.is_some_and(|w| w > 1)),
         );
         out.push(Choice {
             workload: w.name.clone(),
