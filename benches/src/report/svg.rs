@@ -54,6 +54,19 @@ struct Chart<'a> {
     y_desc: &'a str,
     log_x: bool,
     log_y: bool,
+    /// Names for the integer x positions (categorical axes), if any.
+    x_names: Option<&'a [&'a str]>,
+}
+
+/// An axis label: integers without a fraction, others with three significant figures.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 9) as usize;
+        let s = format!("{v:.digits$}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
 }
 
 fn draw(
@@ -90,9 +103,19 @@ fn draw(
     macro_rules! body {
         ($ctx:expr) => {{
             let mut ctx = $ctx.map_err(|x| e(&x))?;
+            let x_fmt = |x: &f64| match chart.x_names {
+                Some(names) if (x - x.round()).abs() < 1e-9 && *x >= 0.0 => names
+                    .get(x.round() as usize)
+                    .map_or(String::new(), |n| (*n).to_owned()),
+                Some(_) => String::new(),
+                None => number(*x),
+            };
+            let y_fmt = |y: &f64| number(*y);
             ctx.configure_mesh()
                 .x_desc(chart.x_desc)
                 .y_desc(chart.y_desc)
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
                 .draw()
                 .map_err(|x| e(&x))?;
             for (i, (name, pts)) in series.iter().enumerate() {
@@ -234,6 +257,7 @@ pub fn write_figures(dir: &Path, data: &RunData) -> Result<Vec<(String, String)>
                     y_desc: "jobs per second",
                     log_x: true,
                     log_y: false,
+                    x_names: None,
                 };
                 (
                     file,
@@ -254,6 +278,7 @@ pub fn write_figures(dir: &Path, data: &RunData) -> Result<Vec<(String, String)>
                     y_desc: "makespan, s (log scale)",
                     log_x: true,
                     log_y: true,
+                    x_names: None,
                 };
                 let reference = (!bound.is_empty()).then_some(("Little's law ceil(N/c)*D", bound));
                 (file, draw(&chart, &series, reference)?)
@@ -263,10 +288,11 @@ pub fn write_figures(dir: &Path, data: &RunData) -> Result<Vec<(String, String)>
                 let chart = Chart {
                     path: &dir.join(&file),
                     title: format!("{}: latency percentiles (open loop)", w.name),
-                    x_desc: "percentile: 0 = p50, 1 = p90, 2 = p99, 3 = p99.9, 4 = max",
+                    x_desc: "percentile",
                     y_desc: "latency, us (log scale)",
                     log_x: false,
                     log_y: true,
+                    x_names: Some(&["p50", "p90", "p99", "p99.9", "max"]),
                 };
                 (file, draw(&chart, &latency_series(&rows), None)?)
             }
@@ -277,4 +303,17 @@ pub fn write_figures(dir: &Path, data: &RunData) -> Result<Vec<(String, String)>
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn axis_numbers_are_short() {
+        assert_eq!(number(8.0), "8");
+        assert_eq!(number(0.01), "0.01");
+        assert_eq!(number(0.125), "0.125");
+        assert_eq!(number(2.5), "2.5");
+    }
 }
