@@ -18,103 +18,13 @@
 //!
 //! Run: `cargo bench -p pool-recursive --bench tree -- --warm-up-time 1 --measurement-time 5`
 
-use std::cell::Cell;
+mod workloads;
+
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use crossbeam_utils::CachePadded;
-use pool_recursive::{RecursivePool, Scope};
-use pool_testkit::kernels::{count_nodes, fib_cutoff, fib_expected, FibStep, Uts, UtsNode};
-
-const WORKERS: usize = 2;
-const SLOTS: usize = 64;
-
-/// Per-thread accumulators: each thread takes a slot on first use and only it writes there.
-struct Tally {
-    slots: Vec<CachePadded<AtomicU64>>,
-}
-
-static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-impl Tally {
-    /// One tally per benchmark group, shared by both contenders for its whole run: tasks
-    /// of `pool-recursive` must be `'static`, and neither side should pay a reference
-    /// count per task for the bench's own bookkeeping. Read as differences.
-    fn leaked() -> &'static Tally {
-        Box::leak(Box::new(Tally {
-            slots: (0..SLOTS)
-                .map(|_| CachePadded::new(AtomicU64::new(0)))
-                .collect(),
-        }))
-    }
-
-    fn add(&self, n: u64) {
-        let slot = SLOT.with(|s| {
-            if s.get() == usize::MAX {
-                s.set(NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % SLOTS);
-            }
-            s.get()
-        });
-        self.slots[slot].fetch_add(n, Ordering::Relaxed);
-    }
-
-    fn total(&self) -> u64 {
-        self.slots.iter().map(|s| s.load(Ordering::Relaxed)).sum()
-    }
-}
-
-fn uts_ours(s: &Scope<'_>, uts: Uts, node: UtsNode, tally: &'static Tally) {
-    tally.add(1);
-    for child in uts.children(node) {
-        s.spawn(move |s| uts_ours(s, uts, child, tally));
-    }
-}
-
-fn uts_rayon<'s>(s: &rayon::Scope<'s>, uts: Uts, node: UtsNode, tally: &'s Tally) {
-    tally.add(1);
-    for child in uts.children(node) {
-        s.spawn(move |s| uts_rayon(s, uts, child, tally));
-    }
-}
-
-fn fib_ours(s: &Scope<'_>, n: u32, cutoff: u32, tally: &'static Tally) {
-    match fib_cutoff(n, cutoff) {
-        FibStep::Leaf(v) => tally.add(v),
-        FibStep::Split(a, b) => {
-            s.spawn(move |s| fib_ours(s, a, cutoff, tally));
-            s.spawn(move |s| fib_ours(s, b, cutoff, tally));
-        }
-    }
-}
-
-fn fib_rayon<'s>(s: &rayon::Scope<'s>, n: u32, cutoff: u32, tally: &'s Tally) {
-    match fib_cutoff(n, cutoff) {
-        FibStep::Leaf(v) => tally.add(v),
-        FibStep::Split(a, b) => {
-            s.spawn(move |s| fib_rayon(s, a, cutoff, tally));
-            s.spawn(move |s| fib_rayon(s, b, cutoff, tally));
-        }
-    }
-}
-
-fn pools() -> (RecursivePool, rayon::ThreadPool) {
-    let ours = RecursivePool::builder()
-        .workers(WORKERS)
-        .thread_name("bench-recursive")
-        .build()
-        .expect("valid config");
-    let rayon = rayon::ThreadPoolBuilder::new()
-        .num_threads(WORKERS)
-        .thread_name(|i| format!("bench-rayon-{i}"))
-        .build()
-        .expect("rayon pool");
-    (ours, rayon)
-}
+use pool_testkit::kernels::{count_nodes, fib_expected, Uts};
+use workloads::{fib_ours, fib_rayon, pools, sizes, uts_ours, uts_rayon, Tally};
 
 fn bench_uts(c: &mut Criterion, name: &str, uts: Uts) {
     let (ours, rayon) = pools();
@@ -140,12 +50,12 @@ fn bench_uts(c: &mut Criterion, name: &str, uts: Uts) {
     group.finish();
 }
 
-fn bench_fib(c: &mut Criterion) {
-    let (n, cutoff) = (35, 15);
+fn bench_fib(c: &mut Criterion, n: u32) {
+    let cutoff = 15;
     let (ours, rayon) = pools();
     let expected = fib_expected(n);
     let tally = Tally::leaked();
-    let mut group = c.benchmark_group("fib_35_cutoff_15");
+    let mut group = c.benchmark_group(format!("fib_{n}_cutoff_15"));
     group.sample_size(10);
     group.bench_function("pool-recursive", |b| {
         b.iter(|| {
@@ -166,9 +76,10 @@ fn bench_fib(c: &mut Criterion) {
 }
 
 fn benches(c: &mut Criterion) {
-    bench_uts(c, "uts_t1", Uts::t1_bench());
-    bench_uts(c, "uts_t3", Uts::t3_bench());
-    bench_fib(c);
+    let (t1, t3, fib_n) = sizes();
+    bench_uts(c, "uts_t1", t1);
+    bench_uts(c, "uts_t3", t3);
+    bench_fib(c, fib_n);
 }
 
 criterion_group!(tree, benches);

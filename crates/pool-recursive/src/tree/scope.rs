@@ -125,6 +125,15 @@ impl<E> fmt::Debug for Scope<'_, E> {
 }
 
 /// A child task's future value; see [`Scope::spawn_with_handle`].
+///
+/// ```
+/// let pool = pool_recursive::RecursivePool::builder().workers(1).build().unwrap();
+/// pool.run(|s| {
+///     let child = s.spawn_with_handle(|s| s.id());
+///     let id = child.id();
+///     assert_eq!(s.wait(child).unwrap(), id);
+/// }).unwrap();
+/// ```
 pub struct Child<T> {
     id: TaskId,
     handle: JoinHandle<T>,
