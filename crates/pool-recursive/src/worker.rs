@@ -39,7 +39,10 @@ std::thread_local! {
     static CURRENT: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
 }
 
-/// A worker's own state; lives on its thread only.
+/// A worker's own state; lives on its thread only. Aligned to 128 bytes so that no other
+/// heap block shares its cache lines: task boxes are allocated next to it by this worker
+/// and freed by thieves, whose `free` writes the block headers.
+#[repr(align(128))]
 pub(crate) struct Local {
     index: usize,
     deque: Worker<Task>,
