@@ -76,63 +76,78 @@ fn wake_latency(pool: &WorkStealingPool, n: usize, gap: Duration) -> (Duration, 
     (samples[n / 2], samples[n * 9 / 10])
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let scale = if full { 1 } else { 10 };
     let total = Duration::from_secs(1) / scale;
     let gap = Duration::from_millis(10);
+    let rounds = if full { 5 } else { 1 };
 
-    let baseline = cpu_while_ticking(total, gap, || {
-        black_box(0);
-    });
+    // Interleaved rounds (baseline, this pool, rayon), medians: the machine is shared.
+    let (mut base, mut ws_pct, mut rayon_pct) = (vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        let baseline = cpu_while_ticking(total, gap, || {
+            black_box(0);
+        });
+        base.push(percent(baseline, total));
 
-    let ws = WorkStealingPool::builder()
-        .workers(WORKERS)
-        .build()
-        .expect("pool");
-    std::thread::sleep(Duration::from_millis(50));
-    let ws_cpu = cpu_while_ticking(total, gap, || {
-        ws.execute(|| {
-            black_box(1 + 1);
-        })
-        .expect("open pool");
-    });
-    drop(ws);
+        let ws = WorkStealingPool::builder()
+            .workers(WORKERS)
+            .build()
+            .expect("pool");
+        std::thread::sleep(Duration::from_millis(50));
+        let cpu = cpu_while_ticking(total, gap, || {
+            ws.execute(|| {
+                black_box(1 + 1);
+            })
+            .expect("open pool");
+        });
+        ws_pct.push(percent(cpu.saturating_sub(baseline), total));
+        drop(ws);
 
-    let rayon = rayon::ThreadPoolBuilder::new()
-        .num_threads(WORKERS)
-        .build()
-        .expect("rayon");
-    std::thread::sleep(Duration::from_millis(50));
-    let rayon_cpu = cpu_while_ticking(total, gap, || {
-        rayon.spawn(|| {
-            black_box(1 + 1);
-        })
-    });
-    drop(rayon);
-
-    println!("idle CPU, one tiny job every 10 ms for {total:?}, {WORKERS} workers (% of one core, baseline subtracted)");
-    println!("baseline submit loop: {:.2}%", percent(baseline, total));
-    let ws_pct = percent(ws_cpu.saturating_sub(baseline), total);
-    let rayon_pct = percent(rayon_cpu.saturating_sub(baseline), total);
+        let rayon = rayon::ThreadPoolBuilder::new()
+            .num_threads(WORKERS)
+            .build()
+            .expect("rayon");
+        std::thread::sleep(Duration::from_millis(50));
+        let cpu = cpu_while_ticking(total, gap, || {
+            rayon.spawn(|| {
+                black_box(1 + 1);
+            })
+        });
+        rayon_pct.push(percent(cpu.saturating_sub(baseline), total));
+        drop(rayon);
+    }
+    let (ws_m, rayon_m) = (median(ws_pct.clone()), median(rayon_pct.clone()));
     println!(
-        "work_stealing (default spin {:?}): {ws_pct:.2}%",
+        "idle CPU, one tiny job every 10 ms for {total:?}, {WORKERS} workers, % of one core, \
+         baseline subtracted, median of {rounds} interleaved rounds"
+    );
+    println!("baseline submit loop: {:.2}%", median(base));
+    println!(
+        "work_stealing (idle_spin {:?}): {ws_m:.2}%  (rounds: {ws_pct:.2?})",
         pool_work_stealing::DEFAULT_IDLE_SPIN
     );
-    println!("rayon: {rayon_pct:.2}%");
+    println!("rayon: {rayon_m:.2}%  (rounds: {rayon_pct:.2?})");
     println!(
         "ratio work_stealing / rayon: {:.2}",
-        ws_pct / rayon_pct.max(1e-9)
+        ws_m / rayon_m.max(1e-9)
     );
 
     println!();
     println!(
-        "spin before park: idle CPU (10 ms gaps) and wake latency (median / p90 of {} jobs)",
+        "spin before park: idle CPU (10 ms gaps) and wake latency, submit to job start \
+         (median / p90 of {} jobs)",
         100 / scale
     );
     println!("| idle_spin | idle CPU % | latency, 10 ms gaps | latency, 20 us gaps |");
     println!("|---|---|---|---|");
-    for spin_us in [0u64, 10, 50, 200, 1000] {
+    for spin_us in [0u64, 20, 50, 200] {
         let spin = Duration::from_micros(spin_us);
         let pool = WorkStealingPool::builder()
             .workers(WORKERS)
@@ -140,18 +155,25 @@ fn main() {
             .build()
             .expect("pool");
         std::thread::sleep(Duration::from_millis(20));
-        let cpu = cpu_while_ticking(total, gap, || {
-            pool.execute(|| {
-                black_box(1 + 1);
-            })
-            .expect("open pool");
-        });
+        let mut cpu_pct = vec![];
+        for _ in 0..rounds {
+            let baseline = cpu_while_ticking(total / 2, gap, || {
+                black_box(0);
+            });
+            let cpu = cpu_while_ticking(total / 2, gap, || {
+                pool.execute(|| {
+                    black_box(1 + 1);
+                })
+                .expect("open pool");
+            });
+            cpu_pct.push(percent(cpu.saturating_sub(baseline), total / 2));
+        }
         let n = 100 / scale as usize;
         let (slow_p50, slow_p90) = wake_latency(&pool, n, Duration::from_millis(10));
         let (fast_p50, fast_p90) = wake_latency(&pool, n, Duration::from_micros(20));
         println!(
-            "| {spin:?} | {:.2} | {slow_p50:?} / {slow_p90:?} | {fast_p50:?} / {fast_p90:?} |",
-            percent(cpu.saturating_sub(baseline), total)
+            "| {spin:?} | {:.2} | {slow_p50:.1?} / {slow_p90:.1?} | {fast_p50:.1?} / {fast_p90:.1?} |",
+            median(cpu_pct)
         );
     }
 }

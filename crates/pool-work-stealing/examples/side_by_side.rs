@@ -2,7 +2,7 @@
 //! (A, B, A, B, ...) so that both see the same background load, with the median of each
 //! and their ratio. A noise-robust companion to the criterion bench on a shared machine.
 //!
-//! Run: `cargo run --release -p pool-work-stealing --example side_by_side [rounds]`
+//! Run: `cargo run --release -p pool-work-stealing --example side_by_side [rounds] [idle_spin_us]`
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,8 +56,13 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(7);
+    let spin = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .map_or(pool_work_stealing::DEFAULT_IDLE_SPIN, Duration::from_micros);
     let ws = WorkStealingPool::builder()
         .workers(2)
+        .idle_spin(spin)
         .build()
         .expect("pool");
     let rayon = rayon::ThreadPoolBuilder::new()
@@ -107,7 +112,7 @@ fn main() {
         t[7].push(time(|| assert_eq!(fib_seq(black_box(32)), f32)));
     }
     let m: Vec<Duration> = t.into_iter().map(median).collect();
-    println!("medians of {rounds} interleaved rounds, 2 workers");
+    println!("medians of {rounds} interleaved rounds, 2 workers, idle_spin {spin:?}");
     println!("| workload | work_stealing | rayon | ratio ws/rayon |");
     println!("|---|---|---|---|");
     println!(
