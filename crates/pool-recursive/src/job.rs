@@ -2,9 +2,10 @@
 //! of the pool, and for an outside submitter of a bounded pool, one slot of the bound.
 
 use pool_core::sync::Arc;
-use pool_core::{Job, Outcome, Quiescence};
+use pool_core::{Job, Outcome, Quiescence, TaskId};
 
 use crate::bound::Bound;
+use crate::stats::WorkerStats;
 use crate::task::{Body, Ran, Sink};
 use crate::unwind::drop_quietly;
 
@@ -34,9 +35,9 @@ impl JobTask {
 }
 
 impl Body for JobTask {
-    fn run(mut self: Box<Self>, sink: &dyn Sink) {
+    fn run(mut self: Box<Self>, _sink: &dyn Sink, _id: TaskId, stats: &WorkerStats) {
         self.release_slot();
-        sink.finished(match self.job.take().map(Job::run) {
+        stats.finished(match self.job.take().map(Job::run) {
             Some(Outcome::Panicked) => Ran::Panicked,
             Some(Outcome::Completed) | None => Ran::Completed,
         });

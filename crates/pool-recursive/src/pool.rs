@@ -154,18 +154,13 @@ impl RecursivePool {
         let (tree, completion) = Tree::new(P::CANCEL_ON_FAILURE, Some(registry.idle.clone()));
         if let Some(local) = current(registry) {
             local.count_submission();
-            let id = crate::task::Sink::next_id(&*local);
-            local.push_unbounded(Task::new(Box::new(TreeTask { f: root, id, tree })));
+            local.push_unbounded(Task::new(Box::new(TreeTask { f: root, tree })));
             crate::task::Sink::help_until(&*local, &|| completion.is_done());
             return completion.wait();
         }
         registry.outside.submitted(1);
         fence(Ordering::SeqCst);
-        let root = Task::new(Box::new(TreeTask {
-            f: root,
-            id: registry.next_outside_id(),
-            tree,
-        }));
+        let root = Task::new(Box::new(TreeTask { f: root, tree }));
         if registry.closed.load(Ordering::SeqCst) {
             registry.outside.cancelled(1);
             root.discard();

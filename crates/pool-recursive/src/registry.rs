@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crossbeam_deque::{Injector, Steal, Stealer};
 use pool_core::sync::Arc;
-use pool_core::{Counters, Metrics, OverflowPolicy, PoolId, Quiescence, TaskId};
+use pool_core::{Counters, Metrics, OverflowPolicy, PoolId, Quiescence};
 
 use crate::bound::Bound;
 use crate::sleep::Sleep;
@@ -50,7 +50,6 @@ pub(crate) struct Registry {
     pub(crate) discard: AtomicBool,
     /// Workers exit once they find no work.
     pub(crate) stop: AtomicBool,
-    next_outside_id: AtomicU64,
     /// Tasks discarded by `discard_queued` (from the shutdown thread).
     swept: AtomicU64,
 }
@@ -75,7 +74,6 @@ impl Registry {
             closed: AtomicBool::new(false),
             discard: AtomicBool::new(false),
             stop: AtomicBool::new(false),
-            next_outside_id: AtomicU64::new(0),
             swept: AtomicU64::new(0),
             stealers,
         }
@@ -99,11 +97,6 @@ impl Registry {
     pub(crate) fn inject(&self, task: Task) {
         self.injector.push(task);
         self.sleep.work_pushed();
-    }
-
-    /// An id for a task submitted from outside the workers (slot 0 of the id space).
-    pub(crate) fn next_outside_id(&self) -> TaskId {
-        TaskId::new(self.next_outside_id.fetch_add(1, Ordering::Relaxed))
     }
 
     /// Stops outside submissions. The fence pairs with the one after a submitter's

@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pool_core::{Counters, Metrics};
 
-/// One worker's tallies, alone on its cache lines.
+use crate::task::Ran;
+
+/// One worker's tallies, alone on its cache lines. A skipped task (its tree was cancelled)
+/// counts as cancelled, not as started.
 #[repr(align(128))]
 #[derive(Default)]
 pub(crate) struct WorkerStats {
@@ -37,18 +40,16 @@ impl WorkerStats {
         add(&self.started, 1);
     }
 
-    /// A started task turned out to be skipped: it counts as cancelled, not as started.
-    pub(crate) fn skipped(&self) {
-        add(&self.started, u64::MAX);
-        add(&self.cancelled, 1);
-    }
-
-    pub(crate) fn completed(&self) {
-        add(&self.completed, 1);
-    }
-
-    pub(crate) fn panicked(&self) {
-        add(&self.panicked, 1);
+    /// Tallies the outcome of a task this worker started.
+    pub(crate) fn finished(&self, ran: Ran) {
+        match ran {
+            Ran::Completed => add(&self.completed, 1),
+            Ran::Panicked => add(&self.panicked, 1),
+            Ran::Skipped => {
+                add(&self.started, u64::MAX);
+                add(&self.cancelled, 1);
+            }
+        }
     }
 
     pub(crate) fn cancelled(&self) {

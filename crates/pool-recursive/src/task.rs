@@ -2,6 +2,8 @@
 
 use pool_core::TaskId;
 
+use crate::stats::WorkerStats;
+
 /// What became of a task once a worker took it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ran {
@@ -20,20 +22,18 @@ pub(crate) enum Ran {
 pub(crate) trait Sink {
     /// Makes `task` runnable. Never blocks: over a bound it may run `task` inline.
     fn push(&self, task: Task);
-    /// A fresh id, unique within the pool.
+    /// A fresh id, unique within the pool (for a child whose id is needed at submission,
+    /// i.e. one with a handle; the others get theirs when they start).
     fn next_id(&self) -> TaskId;
     /// Runs other pending tasks until `done()` is true.
     fn help_until(&self, done: &dyn Fn() -> bool);
-    /// Tallies a task's outcome; the task calls it *before* releasing its pending unit, so
-    /// whoever sees the pool idle sees the tally too.
-    fn finished(&self, ran: Ran);
 }
 
 /// The body behind a [`Task`].
 pub(crate) trait Body: Send {
-    /// Runs the task, reports its outcome with [`Sink::finished`], then releases its
-    /// pending unit; never unwinds.
-    fn run(self: Box<Self>, sink: &dyn Sink);
+    /// Runs the task as task `id`, tallies its outcome in `stats` and only then releases
+    /// its pending unit (so whoever sees the pool idle sees the tally too); never unwinds.
+    fn run(self: Box<Self>, sink: &dyn Sink, id: TaskId, stats: &WorkerStats);
     /// Drops the task unrun (immediate shutdown), recording why where someone listens.
     fn discard(self: Box<Self>);
 }
@@ -46,8 +46,8 @@ impl Task {
         Task(body)
     }
 
-    pub(crate) fn run(self, sink: &dyn Sink) {
-        self.0.run(sink);
+    pub(crate) fn run(self, sink: &dyn Sink, id: TaskId, stats: &WorkerStats) {
+        self.0.run(sink, id, stats);
     }
 
     pub(crate) fn discard(self) {

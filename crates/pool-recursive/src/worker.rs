@@ -15,7 +15,7 @@ use pool_core::sync::Arc;
 use pool_core::TaskId;
 
 use crate::registry::Registry;
-use crate::task::{Ran, Sink, Task};
+use crate::task::{Sink, Task};
 
 /// Cap on the CPU pauses between two fruitless searches (the pause doubles up to it).
 const SPIN_ROUNDS: u32 = 64;
@@ -30,8 +30,8 @@ const SEARCH_BEFORE_SLEEP: Duration = Duration::from_micros(100);
 /// anyway (over the bound), so that the inline fallback cannot overflow the stack.
 const MAX_INLINE_DEPTH: u32 = 64;
 
-/// Bits of a [`TaskId`] below the worker slot: a worker numbers its tasks in its own slot,
-/// so ids are unique without any shared counter. Slot 0 is for outside threads.
+/// Bits of a [`TaskId`] below the worker slot: worker `i` numbers the tasks it starts in
+/// slot `i + 1`, so ids are unique within the pool without any shared counter.
 const ID_SLOT_SHIFT: u32 = 40;
 
 std::thread_local! {
@@ -134,7 +134,14 @@ impl Local {
             return;
         }
         stats.started();
-        task.run(self);
+        task.run(self, self.fresh_id(), stats);
+    }
+
+    /// A fresh id in this worker's slot of the id space.
+    fn fresh_id(&self) -> TaskId {
+        let seq = self.next_seq.get();
+        self.next_seq.set(seq + 1);
+        TaskId::new(((self.index as u64 + 1) << ID_SLOT_SHIFT) | seq)
     }
 
     /// Pushes onto this worker's deque without the bound (roots and `Pool` jobs from
@@ -171,18 +178,7 @@ impl Sink for Local {
     }
 
     fn next_id(&self) -> TaskId {
-        let seq = self.next_seq.get();
-        self.next_seq.set(seq + 1);
-        TaskId::new(((self.index as u64 + 1) << ID_SLOT_SHIFT) | seq)
-    }
-
-    fn finished(&self, ran: Ran) {
-        let stats = &self.registry.stats[self.index];
-        match ran {
-            Ran::Completed => stats.completed(),
-            Ran::Panicked => stats.panicked(),
-            Ran::Skipped => stats.skipped(),
-        }
+        self.fresh_id()
     }
 
     fn help_until(&self, done: &dyn Fn() -> bool) {

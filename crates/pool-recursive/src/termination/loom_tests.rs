@@ -8,7 +8,8 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use pool_core::sync::{lock, Arc, Mutex};
 use pool_core::{Quiescence, TaskId};
 
-use crate::task::{Ran, Sink, Task};
+use crate::stats::WorkerStats;
+use crate::task::{Sink, Task};
 use crate::termination::Tree;
 use crate::tree::{Scope, TreeTask};
 
@@ -17,7 +18,7 @@ use crate::tree::{Scope, TreeTask};
 struct Queue {
     tasks: Mutex<VecDeque<Task>>,
     next: AtomicUsize,
-    skips: AtomicUsize,
+    stats: WorkerStats,
 }
 
 impl Sink for Queue {
@@ -32,12 +33,6 @@ impl Sink for Queue {
     fn help_until(&self, _done: &dyn Fn() -> bool) {
         unreachable!("the models do not wait for children")
     }
-
-    fn finished(&self, ran: Ran) {
-        if ran == Ran::Skipped {
-            self.skips.fetch_add(1, Ordering::Relaxed);
-        }
-    }
 }
 
 impl Queue {
@@ -48,7 +43,7 @@ impl Queue {
             let task = lock(&self.tasks).pop_front();
             match task {
                 Some(task) => {
-                    task.run(self);
+                    task.run(self, self.next_id(), &self.stats);
                     ran += 1;
                 }
                 None => loom::thread::yield_now(),
@@ -85,11 +80,7 @@ fn loom_last_act_submit_and_panicking_child_two_workers() {
                 boom();
             });
         };
-        queue.push(Task::new(Box::new(TreeTask {
-            f: root,
-            id: TaskId::new(0),
-            tree,
-        })));
+        queue.push(Task::new(Box::new(TreeTask { f: root, tree })));
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 let (queue, idle) = (queue.clone(), idle.clone());
@@ -102,12 +93,13 @@ fn loom_last_act_submit_and_panicking_child_two_workers() {
         let err = outcome.expect_err("the child panicked");
         assert_eq!(err.failures().len(), 1);
         let failure = &err.failures()[0];
-        assert_eq!(failure.id, TaskId::new(1));
+        // Ids are handed out as tasks start: the root is 1, its child 2.
+        assert_eq!(failure.id, TaskId::new(2));
+        assert_eq!(err.skipped(), 0);
         assert!(failure.error.is_panic());
         // Never late: the workers stop by themselves once the pool unit is released.
         let ran: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
         assert_eq!(ran, 2);
-        assert_eq!(queue.skips.load(Ordering::Relaxed), 0);
         assert!(idle.is_idle());
     });
 }
@@ -130,11 +122,7 @@ fn loom_fail_fast_child_skipped_or_run_never_lost() {
             });
             Err("root failed")
         };
-        queue.push(Task::new(Box::new(TreeTask {
-            f: root,
-            id: TaskId::new(0),
-            tree,
-        })));
+        queue.push(Task::new(Box::new(TreeTask { f: root, tree })));
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 let (queue, idle) = (queue.clone(), idle.clone());
@@ -144,7 +132,7 @@ fn loom_fail_fast_child_skipped_or_run_never_lost() {
                         let task = lock(&queue.tasks).pop_front();
                         match task {
                             Some(task) => {
-                                task.run(&*queue);
+                                task.run(&*queue, queue.next_id(), &queue.stats);
                                 handled += 1;
                             }
                             None => loom::thread::yield_now(),

@@ -6,14 +6,15 @@ use pool_core::sync::Arc;
 use pool_core::{Completer, GroupError, TaskError, TaskId};
 
 use super::{Scope, TaskOutput};
+use crate::stats::WorkerStats;
 use crate::task::{Body, Ran, Sink};
 use crate::termination::Tree;
 use crate::unwind::drop_quietly;
 
-/// A task whose outcome goes to its tree: a failure is recorded with the task's id.
+/// A task whose outcome goes to its tree: a failure is recorded with the task's id, which
+/// it gets when it starts (from the worker that runs it: no shared counter, no field).
 pub(crate) struct TreeTask<F, E> {
     pub(crate) f: F,
-    pub(crate) id: TaskId,
     /// This task's pending unit: released when the task is dropped, after it ran.
     pub(crate) tree: Arc<Tree<E>>,
 }
@@ -24,12 +25,12 @@ where
     R: TaskOutput<E>,
     E: Send + 'static,
 {
-    fn run(self: Box<Self>, sink: &dyn Sink) {
-        let TreeTask { f, id, tree } = *self;
+    fn run(self: Box<Self>, sink: &dyn Sink, id: TaskId, stats: &WorkerStats) {
+        let TreeTask { f, tree } = *self;
         if tree.is_cancelled() {
             drop_quietly(f);
             tree.skipped();
-            sink.finished(Ran::Skipped);
+            stats.finished(Ran::Skipped);
             return;
         }
         let scope = Scope::new(&tree, id, sink);
@@ -44,7 +45,7 @@ where
                 Ran::Panicked
             }
         };
-        sink.finished(ran);
+        stats.finished(ran);
         // `tree` drops here, after the body and everything it spawned was counted.
     }
 
@@ -70,7 +71,8 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    fn run(self: Box<Self>, sink: &dyn Sink) {
+    /// Runs under the id its handle was given at submission, not the run-time `_id`.
+    fn run(self: Box<Self>, sink: &dyn Sink, _id: TaskId, stats: &WorkerStats) {
         let HandleTask {
             f,
             id,
@@ -81,11 +83,11 @@ where
             drop_quietly(f);
             tree.skipped();
             completer.complete(Err(TaskError::cancelled().with_id(id)));
-            sink.finished(Ran::Skipped);
+            stats.finished(Ran::Skipped);
             return;
         }
         let scope = Scope::new(&tree, id, sink);
-        sink.finished(match catch_unwind(AssertUnwindSafe(|| f(&scope))) {
+        stats.finished(match catch_unwind(AssertUnwindSafe(|| f(&scope))) {
             Ok(value) => {
                 completer.complete(Ok(value));
                 Ran::Completed

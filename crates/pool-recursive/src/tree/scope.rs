@@ -61,7 +61,6 @@ impl<'a, E: Send + 'static> Scope<'a, E> {
         // The clone is the child's pending unit, taken before the child can be seen.
         let task = TreeTask {
             f,
-            id: self.sink.next_id(),
             tree: self.tree.clone(),
         };
         self.sink.push(Task::new(Box::new(task)));
