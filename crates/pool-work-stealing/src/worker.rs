@@ -32,6 +32,27 @@ use crate::registry::{Deques, PoolJob, Registry};
 use crate::sleep::Reason;
 use crate::unwind::AbortIfPanic;
 
+/// How long a worker waiting on a latch (`join` whose second half was stolen, `scope`,
+/// `install` from a worker) keeps looking before it parks, at least. Unlike an idle worker,
+/// it waits for work already running elsewhere, usually briefly, and parking would put a
+/// futex wake-up on the finishing thread's path.
+const LATCH_WAIT_SPIN: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// Whether a worker that found nothing should look again (after a yield) rather than park,
+/// `spin` after its first empty look.
+fn keep_spinning(spin: std::time::Duration, spin_start: &mut Option<Instant>) -> bool {
+    if spin.is_zero() {
+        return false;
+    }
+    let start = *spin_start.get_or_insert_with(Instant::now);
+    if start.elapsed() < spin {
+        std::thread::yield_now();
+        true
+    } else {
+        false
+    }
+}
+
 /// Work found outside the own `forks` deque.
 enum Work {
     Fork(JobRef),
@@ -240,7 +261,8 @@ impl WorkerThread {
                     continue;
                 }
             }
-            if self.keep_spinning(&mut spin_start) {
+            let spin = self.registry.tuning.idle_spin.max(LATCH_WAIT_SPIN);
+            if keep_spinning(spin, &mut spin_start) {
                 continue;
             }
             let reason = if may_steal {
@@ -255,21 +277,6 @@ impl WorkerThread {
             spin_start = None;
         }
         std::mem::forget(abort);
-    }
-
-    /// Whether an idle worker should look again (after a yield) rather than park.
-    fn keep_spinning(&self, spin_start: &mut Option<Instant>) -> bool {
-        let spin = self.registry.tuning.idle_spin;
-        if spin.is_zero() {
-            return false;
-        }
-        let start = *spin_start.get_or_insert_with(Instant::now);
-        if start.elapsed() < spin {
-            std::thread::yield_now();
-            true
-        } else {
-            false
-        }
     }
 
     /// The body of worker thread `index`: run jobs until the pool terminates.
@@ -305,7 +312,7 @@ impl WorkerThread {
             if registry.terminate.load(Ordering::Acquire) {
                 return;
             }
-            if self.keep_spinning(&mut spin_start) {
+            if keep_spinning(registry.tuning.idle_spin, &mut spin_start) {
                 continue;
             }
             registry.sleep.sleep(self.index, Reason::Idle, || {
