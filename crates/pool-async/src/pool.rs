@@ -4,7 +4,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use pool_core::sync::lock;
 use pool_core::{
     BuildError, Counters, ErrorPolicy, Metrics, OverflowPolicy, PoolConfig, ShutdownReport,
     SubmitError, TaskId,
@@ -53,6 +52,15 @@ pub(crate) struct Inner {
     next_id: AtomicU64,
     /// Process-unique key, to recognise this pool's tasks.
     pub(crate) pool_key: u64,
+}
+
+/// Locks one of the pool's plain std mutexes (the runtime slot, the stored report, the
+/// cancel log), ignoring poisoning: no user code runs while they are held, and each
+/// critical section leaves its data consistent.
+pub(crate) fn lock_std<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 static NEXT_POOL_KEY: AtomicU64 = AtomicU64::new(1);
@@ -387,7 +395,7 @@ impl Drop for AsyncPool {
     fn drop(&mut self) {
         self.inner.close();
         self.inner.cancel_all();
-        if let Some(runtime) = lock(&self.runtime).take() {
+        if let Some(runtime) = lock_std(&self.runtime).take() {
             stop_runtime(runtime);
         }
     }

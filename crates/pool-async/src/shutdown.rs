@@ -18,9 +18,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pool_core::sync::lock;
 use pool_core::{ShutdownError, ShutdownMode, ShutdownReport, TaskId};
 
+use crate::pool::lock_std;
 use crate::pool::{stop_runtime, AsyncPool, Inner};
 use crate::task::inside_pool_task;
 
@@ -75,7 +75,7 @@ impl Inner {
     }
 
     fn take_log(&self, timed_out: bool) -> DrainReport {
-        let mut log = lock(&self.log);
+        let mut log = lock_std(&self.log);
         DrainReport {
             report: ShutdownReport::from(self.metrics()),
             timed_out,
@@ -113,7 +113,7 @@ impl AsyncPool {
             self.inner.close();
             return Err(ShutdownError::InsideWorker);
         }
-        let mut stored = lock(&self.report);
+        let mut stored = lock_std(&self.report);
         if let Some(report) = *stored {
             return Ok(DrainReport {
                 report,
@@ -188,7 +188,7 @@ impl AsyncPool {
             self.inner.close();
             return Err(ShutdownError::InsideWorker);
         }
-        let mut stored = lock(&self.report);
+        let mut stored = lock_std(&self.report);
         if let Some(report) = *stored {
             return Ok(report);
         }
@@ -205,7 +205,7 @@ impl AsyncPool {
     }
 
     fn stop_owned_runtime(&self) {
-        if let Some(runtime) = lock(&self.runtime).take() {
+        if let Some(runtime) = lock_std(&self.runtime).take() {
             stop_runtime(runtime);
         }
     }

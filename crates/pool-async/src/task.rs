@@ -19,11 +19,11 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use pool_core::sync::lock;
 use pool_core::{Job, Outcome, TaskId};
 use tokio::sync::{OwnedSemaphorePermit, TryAcquireError};
 
 use crate::handle::TaskHandle;
+use crate::pool::lock_std;
 use crate::pool::Inner;
 use crate::signal::{cancelled_opt, Signal};
 
@@ -98,13 +98,13 @@ impl Drop for TaskGuard {
             Stage::Running => {
                 inner.interrupted.fetch_add(1, Ordering::Relaxed);
                 if inner.recording.load(Ordering::Acquire) {
-                    lock(&inner.log).interrupted.push(self.id);
+                    lock_std(&inner.log).interrupted.push(self.id);
                 }
             }
             Stage::Queued => {
                 inner.counters.cancelled(1);
                 if inner.recording.load(Ordering::Acquire) {
-                    lock(&inner.log).never_started.push(self.id);
+                    lock_std(&inner.log).never_started.push(self.id);
                 }
             }
         }
