@@ -26,7 +26,7 @@ use crate::registry::WorkerThread;
 ///     a + b
 /// }
 /// let pool = WorkStealingPool::builder().workers(2).build().unwrap();
-/// assert_eq!(pool.install(|| fib(20)), 6765);
+/// assert_eq!(pool.install(|| fib(10)), 55);
 /// ```
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
@@ -64,8 +64,9 @@ where
     let job_b_ref = unsafe { job_b.as_job_ref() };
     worker.push(job_b_ref);
     let result_a = catch_unwind(AssertUnwindSafe(a));
-    // Everything `a` pushed has been consumed by now, so the own deque's top is `b`,
-    // unless `b` was taken (stolen, or run by this worker while `a` waited).
+    // The own deque's top is now `b`, unless `b` was taken (stolen, or run by this worker
+    // while `a` waited), or `a` spawned into an outer scope (those jobs sit above `b`:
+    // run them, then `b`).
     while !job_b.latch.probe() {
         match worker.pop() {
             Some(job) if job == job_b_ref => {
@@ -77,7 +78,8 @@ where
                     }
                 };
             }
-            // An older job of our own: `b` was stolen. Run it while we wait.
+            // Another job of our own deque (an outer-scope spawn of `a`, or an older fork
+            // if `b` was stolen): run it while we wait.
             // SAFETY: it came from our own deque.
             Some(job) => unsafe { worker.execute(job) },
             None => worker.wait_until(&job_b.latch),

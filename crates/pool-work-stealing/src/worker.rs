@@ -7,14 +7,14 @@
 //!
 //! **Waiting never deadlocks.** A worker that waits in `join`, `scope` or `install` keeps
 //! running work until its latch is set ([`WorkerThread::wait_until`]): first its own deque
-//! (whose jobs were all pushed by frames already on its stack), then stolen jobs.
+//! (whose jobs were all pushed by code already on its stack), then stolen jobs.
 //!
 //! **Bounded stack growth.** Each job a worker takes from the injector or another worker
 //! is run one frame deeper on its stack. `help_depth` counts those nested jobs (the main
 //! loop's job is the first); once it reaches `max_help_depth`, a waiting worker stops
 //! stealing and only runs its own deque's jobs, then parks until its latch is set. So a
 //! worker's stack holds at most `max_help_depth` stolen jobs; every other frame belongs to
-//! code those jobs called (own-deque jobs are forks of frames already on the stack). This
+//! code those jobs called (own-deque jobs were pushed by code already on the stack). This
 //! cannot deadlock: a worker that stops stealing waits only for a job that another worker
 //! stole and is running (an own-deque job it would have popped), and following "waits for"
 //! from one job to the next goes strictly down the fork tree, which is finite.
