@@ -160,6 +160,14 @@ fn install_panics_after_shutdown() {
 }
 
 #[test]
+fn join_and_scope_panic_after_shutdown() {
+    let pool = pool(1);
+    pool.shutdown(ShutdownMode::Immediate).expect("shutdown");
+    assert!(catch_unwind(AssertUnwindSafe(|| pool.join(|| 1, || 2))).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(|| pool.scope(|_| ()))).is_err());
+}
+
+#[test]
 fn install_panic_reaches_the_caller() {
     let pool = pool(1);
     let err = catch_unwind(AssertUnwindSafe(|| pool.install(|| panic!("inside"))))
