@@ -41,7 +41,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
         Box::new(UtsTree {
             uts: Uts::new(
                 UtsShape::Binomial {
-                    root_children: scale.pick(20, 200, 1000),
+                    root_children: scale.pick(20, 500, 2000),
                     q: 0.124_875,
                     m: 8,
                 },
