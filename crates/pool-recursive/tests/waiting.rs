@@ -147,3 +147,32 @@ fn pool_submit_from_inside_a_bounded_pool_runs_inline_over_the_bound() {
         assert!(pool.metrics().is_balanced(), "{:?}", pool.metrics());
     });
 }
+
+/// Caller-runs nesting is capped: each task spawns a leaf (filling the bound of 1) and then
+/// the next link, which would run inline, nested, 2,000 deep; on a 256 KiB stack that
+/// overflows unless nesting stops at the cap and the rest is queued over the bound.
+#[test]
+fn caller_runs_nesting_is_capped_on_a_small_stack() {
+    fn link(s: &Scope<'_>, left: u32, nodes: Arc<AtomicU64>) {
+        nodes.fetch_add(1, Ordering::Relaxed);
+        if left > 0 {
+            let n = nodes.clone();
+            s.spawn(move |_| {
+                n.fetch_add(1, Ordering::Relaxed);
+            });
+            s.spawn(move |s| link(s, left - 1, nodes));
+        }
+    }
+    with_watchdog("inline_cap", LIMIT, || {
+        let pool = RecursivePool::builder()
+            .workers(1)
+            .queue_bound(Some(1))
+            .stack_size(Some(256 * 1024))
+            .build()
+            .expect("valid config");
+        let nodes = Arc::new(AtomicU64::new(0));
+        let n = nodes.clone();
+        pool.run(move |s| link(s, 2_000, n)).expect("no failure");
+        assert_eq!(nodes.load(Ordering::Relaxed), 4_001);
+    });
+}
