@@ -89,7 +89,8 @@ impl<'a, E: Send + 'static> Scope<'a, E> {
     /// so waiting never deadlocks the pool, even with one worker.
     ///
     /// The worker's stack grows with the nesting of waits (a task that waits runs a task that
-    /// waits ...), never with the number of submissions.
+    /// waits ...), never with the number of submissions. With nothing else to run, the
+    /// waiting worker pauses and yields but never sleeps, so a long wait costs a core.
     ///
     /// # Errors
     /// The child's [`TaskError`], with its id: it panicked, or it never ran because the tree
