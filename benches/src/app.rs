@@ -229,6 +229,7 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     let mut unsupported: Vec<(String, String, String)> = Vec::new();
     for (i, cell) in cells.iter().enumerate() {
         pb.set_message(cell.label());
+        let cell_started = Instant::now();
         let known = unsupported
             .iter()
             .find(|(w, c, _)| *w == cell.workload && *c == cell.contender);
@@ -255,11 +256,12 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
             .unwrap_or(Status::Ok);
         if !tty {
             eprintln!(
-                "[{}/{}] {}: {}",
+                "[{}/{}] {}: {} ({:.1} s)",
                 i + 1,
                 cells.len(),
                 cell.label(),
-                status.label()
+                status.label(),
+                cell_started.elapsed().as_secs_f64()
             );
         }
         samples.extend(got);
