@@ -177,3 +177,52 @@ fn blocking_submit_inside_runtime_is_full() {
         pool.wait_idle().unwrap();
     });
 }
+
+/// `AsyncGroup::spawn` on a closed pool hands the future back as `Closed`, and
+/// `try_spawn` at the bound as `Full`; the group is unchanged either way.
+#[test]
+fn group_spawn_closed_and_try_spawn_full() {
+    guarded("group_spawn_closed_and_try_spawn_full", || {
+        use pool_core::CollectAll;
+        let pool = AsyncPool::builder()
+            .concurrency(1)
+            .worker_threads(1)
+            .queue_bound(Some(1))
+            .build()
+            .unwrap();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let mut group = pool.group::<u8, (), _>(CollectAll);
+        let r = release.clone();
+        group
+            .try_spawn(async move {
+                r.notified().await;
+                Ok(1)
+            })
+            .unwrap();
+        pool_testkit::eventually("it runs", || pool.metrics().running == 1);
+        group.try_spawn(async { Ok(2) }).unwrap();
+        let back = match group.try_spawn(async { Ok(3) }) {
+            Err(pool_core::SubmitError::Full(fut)) => fut,
+            other => panic!("expected Full, got {other:?}"),
+        };
+        assert_eq!(group.len(), 2);
+        assert_eq!(pool.handle().block_on(back), Ok(3));
+        release.notify_one();
+        let values: Vec<u8> = pool
+            .handle()
+            .block_on(group.wait())
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(values, [1, 2]);
+        pool.shutdown(ShutdownMode::Graceful).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut late = pool.group::<u8, (), _>(CollectAll);
+        let err = rt.block_on(late.spawn(async { Ok(4) })).unwrap_err();
+        assert!(err.is_closed());
+        assert!(late.is_empty());
+        assert_eq!(rt.block_on(err.into_inner()), Ok(4));
+    });
+}
