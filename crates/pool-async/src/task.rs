@@ -141,12 +141,17 @@ async fn run_future<F: Future>(
     let guard = guard;
     let inner = &*guard.inner;
     let group = group.as_deref();
-    // Biased: try the permit first, so a task that gets one at once never registers with
-    // the group's signal.
-    let _permit = tokio::select! {
-        biased;
-        permit = inner.permits.acquire() => permit.ok()?,
-        () = cancelled_opt(group, key) => return None,
+    // A free permit is taken without building the waiting machinery; otherwise wait,
+    // biased towards the permit so the group's signal is only registered with while the
+    // task really waits.
+    let _permit = match inner.permits.try_acquire() {
+        Ok(permit) => permit,
+        Err(TryAcquireError::Closed) => return None,
+        Err(TryAcquireError::NoPermits) => tokio::select! {
+            biased;
+            permit = inner.permits.acquire() => permit.ok()?,
+            () = cancelled_opt(group, key) => return None,
+        },
     };
     if group.is_some_and(Signal::is_cancelled) {
         return None;
