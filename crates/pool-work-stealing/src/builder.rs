@@ -7,15 +7,16 @@ use pool_core::{BuildError, OverflowPolicy, PoolConfig};
 use crate::registry::Tuning;
 use crate::WorkStealingPool;
 
-/// How long an idle worker keeps looking for work before it parks, by default: not at all
-/// (one full search round, then park).
+/// How long an idle worker keeps looking for work (yielding between rounds) before it
+/// parks, by default.
 ///
-/// Chosen by measurement (`benches/idle_cpu.rs`, figures in the crate README, "Spinning
-/// before parking"): on the 2-core VM this was tuned on, every spin setting cost idle CPU
-/// (0.11 % of a core at 0, 0.18 % at 20 µs, 0.4–0.6 % at 50 µs, ~2 % at 200 µs, for one job
-/// every 10 ms) while none improved the median wake latency (the submitter's own futex wake
-/// of a parked worker dominates), and fork-join throughput did not change measurably.
-pub const DEFAULT_IDLE_SPIN: Duration = Duration::ZERO;
+/// Chosen by measurement (`benches/idle_cpu.rs` and `examples/side_by_side.rs`, figures in
+/// the crate README, "Spinning before parking"): idle CPU grows with the spin (for one job
+/// every 10 ms: ~0.15 % of a core at 0, ~0.4 % at 20 µs, ~0.65 % at 50 µs, ~2 % at
+/// 200 µs, against rayon's ~1 % on a quiet machine), while without any spin a thief that
+/// runs dry parks at once and the forking worker pays a futex wake-up on its next push,
+/// which made 1M scope spawns up to 1.5x slower than rayon in one run.
+pub const DEFAULT_IDLE_SPIN: Duration = Duration::from_micros(20);
 
 /// How many stolen jobs a worker may run nested on its stack, by default (see
 /// [`Builder::max_help_depth`]).
