@@ -16,6 +16,10 @@
 //! median of each side and the median of the per-pair ratios, which drifting background
 //! load affects far less than two separate criterion runs.
 //!
+//! - `closures_10k_empty`: the `Pool`-trait path (closures on blocking threads), beside
+//!   plain `spawn_blocking`, to show what a closure costs here (no target: CPU-bound work
+//!   belongs on the other pools).
+//!
 //! Each run checks its result (every task finished; peak running <= L).
 //! Run: `CARGO_TARGET_DIR=... cargo bench -p pool-async --bench timers`.
 
@@ -252,8 +256,11 @@ fn paired(
 }
 
 /// `PAIRED=<substring>` runs only the matching interleaved pairs.
+/// Under `cargo test --benches` (no `--bench` argument) the pairs are skipped: that run
+/// only checks that every benchmark works once.
 fn selected(label: &str) -> bool {
-    std::env::var("PAIRED").map_or(true, |only| label.contains(&only))
+    std::env::args().any(|a| a == "--bench")
+        && std::env::var("PAIRED").map_or(true, |only| label.contains(&only))
 }
 
 fn interleaved(_c: &mut Criterion) {
@@ -346,5 +353,37 @@ fn spawn_join(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, interleaved, fanout, spawn_join);
+/// Closures through the `Pool` trait run on tokio's blocking threads: the floor is
+/// `spawn_blocking` itself (10k empty jobs, `L` = 2 for the pool).
+fn closures(c: &mut Criterion) {
+    use pool_core::{Pool, PoolConfig, PoolExt};
+    const JOBS: usize = 10_000;
+    let rt = runtime();
+    let pool = AsyncPool::from_config(PoolConfig::new().workers(2)).expect("pool");
+    let mut g = c.benchmark_group("closures_10k_empty");
+    g.sample_size(10);
+    g.bench_function("tokio_spawn_blocking", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let handles: Vec<_> = (0..JOBS)
+                    .map(|_| tokio::task::spawn_blocking(|| ()))
+                    .collect();
+                for h in handles {
+                    h.await.expect("job");
+                }
+            })
+        })
+    });
+    g.bench_function("pool_async_L2", |b| {
+        b.iter(|| {
+            for _ in 0..JOBS {
+                pool.execute(|| ()).expect("open");
+            }
+            pool.wait_idle().expect("outside the pool");
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, interleaved, fanout, spawn_join, closures);
 criterion_main!(benches);
