@@ -1,12 +1,12 @@
 //! [`FinitePool`]: the handle, its submission paths, shutdown and drop.
 
 use std::cell::Cell;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use pool_core::sync::lock;
+use pool_core::sync::{lock, Mutex};
 use pool_core::{
     spawn_workers, BuildError, Job, Metrics, OverflowPolicy, Pool, PoolConfig, PoolId,
     ShutdownError, ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
