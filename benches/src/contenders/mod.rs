@@ -28,21 +28,28 @@
 //! `Entry { name: "finite", io_mode: IoMode::Blocking, bounded: true, single: false,
 //! build: |s| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(s.workers)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
 
+mod async_pool;
 mod core_pool;
+mod finite;
 mod rayon_pool;
+mod recursive;
 mod sequential;
 mod thread_per_task;
 mod threadpool_crate;
 mod tokio_rt;
+mod work_stealing;
 
 use crate::contender::{Contender, ContenderError, IoMode};
 
+pub use async_pool::Async;
 pub use core_pool::CorePool;
 pub use rayon_pool::RayonPool;
+pub use recursive::Recursive;
 pub use sequential::Sequential;
 pub use thread_per_task::ThreadPerTask;
 pub use threadpool_crate::ThreadpoolCrate;
 pub use tokio_rt::TokioRuntime;
+pub use work_stealing::WorkStealing;
 
 /// How big to build a contender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +93,34 @@ pub struct Entry {
 /// Every contender, in report order.
 pub fn all() -> Vec<Entry> {
     vec![
+        Entry {
+            name: "finite",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: false,
+            build: |s| Ok(Box::new(finite::build(s)?)),
+        },
+        Entry {
+            name: "recursive",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: false,
+            build: |s| Ok(Box::new(Recursive::new(s)?)),
+        },
+        Entry {
+            name: "work-stealing",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: false,
+            build: |s| Ok(Box::new(WorkStealing::new(s)?)),
+        },
+        Entry {
+            name: "async",
+            io_mode: IoMode::Async,
+            bounded: true,
+            single: false,
+            build: |s| Ok(Box::new(Async::new(s)?)),
+        },
         Entry {
             name: "rayon",
             io_mode: IoMode::Blocking,
