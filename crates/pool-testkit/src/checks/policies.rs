@@ -46,10 +46,12 @@ pub fn fail_fast_cancels_the_rest(build: Build, workers: usize) {
         // With a spare worker, a long task is running when the failure happens; it must see
         // the flag (or the watchdog fires).
         let watcher_saw_flag = Arc::new(AtomicUsize::new(0));
+        let watcher_started = Arc::new(AtomicUsize::new(0));
         if workers > 1 {
-            let saw = watcher_saw_flag.clone();
+            let (saw, started) = (watcher_saw_flag.clone(), watcher_started.clone());
             group
                 .spawn(move |token| {
+                    started.store(1, Ordering::SeqCst);
                     while !token.is_cancelled() {
                         std::thread::yield_now();
                     }
@@ -57,6 +59,10 @@ pub fn fail_fast_cancels_the_rest(build: Build, workers: usize) {
                     Ok(0)
                 })
                 .unwrap_or_else(|_| panic!("open pool"));
+            // Only a task already running when the failure happens is promised the flag.
+            eventually("the watcher task starts", || {
+                watcher_started.load(Ordering::SeqCst) == 1
+            });
         }
         group
             .spawn(|_| Err("first failure"))
