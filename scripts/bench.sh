@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# scripts/bench.sh: the full benchmark matrix (reference run; hours on 2 cores).
+# Writes results/<date>-<host>-<commit>/ and refreshes results/README.md.
+# Extra arguments are passed to `pool-bench run`, e.g. `scripts/bench.sh --contender rayon,finite`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p pool-bench
+bin="${CARGO_TARGET_DIR:-target}/release/pool-bench"
+"$bin" run --full --out results "$@"
+# Criterion micro-benches (per-job overhead, submit-to-start wake latency), every contender:
+cargo bench -p pool-bench --bench micro
