@@ -3,9 +3,15 @@
 //! Protocol: a submitter calls [`Quiescence::add`] *before* the job becomes visible to a
 //! worker; the worker calls [`Quiescence::done`] *after* the job (and everything it
 //! submitted before returning has been added) finished. So the count can only reach zero
-//! when no job is queued or running. The thread that takes the count to zero locks the
-//! mutex before notifying; a waiter checks the count under the same mutex; so a waiter
-//! either sees zero or is already waiting when the notification comes (no lost wake-up).
+//! when no job is queued or running.
+//!
+//! Waking is paid only when someone waits: a waiter registers in `waiters` and then reads
+//! `pending`; the thread that takes `pending` to zero then reads `waiters`. All four are
+//! AcqRel read-modify-writes on the two counters, so the two sides cannot both read the old
+//! value (whichever RMW on a counter comes second in its modification order reads from the
+//! first and synchronizes with it): either the waiter sees zero, or the finisher sees the
+//! waiter and, locking the mutex the waiter checks under, notifies it (no lost wake-up).
+//! Without waiters, reaching idle costs no lock and no system call.
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +31,8 @@ use crate::sync::{lock, wait, Condvar, Mutex};
 #[derive(Default)]
 pub struct Quiescence {
     pending: AtomicUsize,
+    /// Threads inside `wait`/`wait_timeout`.
+    waiters: AtomicUsize,
     lock: Mutex<()>,
     idle: Condvar,
 }
@@ -52,7 +60,8 @@ impl Quiescence {
         // one publishes them all.
         let before = self.pending.fetch_sub(n, Ordering::AcqRel);
         debug_assert!(before >= n, "Quiescence::done without a matching add");
-        if before == n {
+        // An RMW, not a load: see the module doc for why the pair cannot both miss.
+        if before == n && self.waiters.fetch_add(0, Ordering::AcqRel) > 0 {
             // Taking the lock orders the notification after any waiter's check-then-wait.
             drop(lock(&self.lock));
             self.idle.notify_all();
@@ -72,16 +81,23 @@ impl Quiescence {
     /// Blocks until no job is pending.
     pub fn wait(&self) {
         let mut guard = lock(&self.lock);
-        while !self.is_idle() {
+        let _registered = Registered::new(&self.waiters);
+        while !self.idle_after_registering() {
             guard = wait(&self.idle, guard);
         }
+    }
+
+    /// Reads `pending` with an RMW, pairing with the finisher's RMW on `waiters`.
+    fn idle_after_registering(&self) -> bool {
+        self.pending.fetch_add(0, Ordering::AcqRel) == 0
     }
 
     /// Blocks until no job is pending or `timeout` passes; returns whether it became idle.
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut guard = lock(&self.lock);
-        while !self.is_idle() {
+        let _registered = Registered::new(&self.waiters);
+        while !self.idle_after_registering() {
             let now = Instant::now();
             if now >= deadline {
                 return false;
@@ -92,6 +108,22 @@ impl Quiescence {
             };
         }
         true
+    }
+}
+
+/// Counts a thread in `waiters` for as long as it waits.
+struct Registered<'a>(&'a AtomicUsize);
+
+impl<'a> Registered<'a> {
+    fn new(waiters: &'a AtomicUsize) -> Registered<'a> {
+        waiters.fetch_add(1, Ordering::AcqRel);
+        Registered(waiters)
+    }
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
