@@ -51,6 +51,7 @@
 //! assert!(PoolConfig::new().workers(0).validate().is_err());
 //! ```
 
+pub mod barrier;
 mod config;
 mod error;
 mod ext;
