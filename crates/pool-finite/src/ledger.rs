@@ -3,9 +3,10 @@
 //!
 //! # Tickets and resolutions
 //!
-//! Every submission attempt first takes a **ticket**: one `fetch_add` on [`Ledger::gate`],
-//! whose low 63 bits count attempts (the `submitted` metric) and whose top bit is `CLOSED`.
-//! Every ticket is later **resolved** exactly once, by whoever decides its fate:
+//! Every submission attempt first takes a **ticket**: its thread counts it in its own slot
+//! ([`Submitters`]: a load and a store, no read-modify-write), so the sum of the slots is the
+//! `submitted` metric. Every ticket is later **resolved** exactly once, by whoever decides its
+//! fate:
 //!
 //! | Fate | Resolved by | Counted in |
 //! |---|---|---|
@@ -14,27 +15,32 @@
 //! | handed back (`Full` / `Closed`) | the submitter | `cold` |
 //! | discarded (immediate shutdown) | the worker or the draining thread | `cold` |
 //!
-//! A resolution is always published after the ticket was taken (same thread, or through the
-//! channel's release/acquire), with `Release`. So a reader that loads every resolution count
-//! (`Acquire`) and *then* the ticket count sees `resolved <= tickets`; if they are equal,
-//! every ticket it saw was resolved: the tickets behind the counted resolutions are distinct,
-//! all visible to the later load, and as many as that load returned. That is
-//! [`Ledger::is_idle`], and since a `submit` that returned before the read took its ticket
-//! before it, `wait_idle` returning means every job submitted before the call is finished.
+//! A ticket is taken before its job is sent, and a resolution is published with `Release`
+//! after its job was received (the channel's send/receive orders the two) or on the
+//! submitting thread itself. So a reader that loads every resolution count (`Acquire`) and
+//! *then* the tickets sees `resolved <= tickets`; if they are equal, every ticket it saw was
+//! resolved: the tickets behind the counted resolutions are distinct, all visible to the
+//! later loads, and as many as those loads returned. That is [`Ledger::is_idle`], and since a
+//! `submit` that returned before the read took its ticket before it, `wait_idle` returning
+//! means every job submitted before the call is finished.
 //!
 //! # Closing, step by step
 //!
-//! 1. `shutdown` sets `CLOSED` with one `fetch_or`. Tickets are a single atomic's
-//!    modification order, so every attempt is exactly one of: *before* the close (it saw no
-//!    `CLOSED`, and goes on to send, overflow or be handed back) or *after* it (it sees
-//!    `CLOSED` and is handed back as `Closed` without touching the channel).
+//! 1. A submitter stores its ticket, passes a [`barrier::light`] fence, then loads `closed`.
+//!    `shutdown` stores `closed`, then passes a [`barrier::heavy`] fence before it reads any
+//!    ticket. This is Dekker's pattern with an asymmetric fence pair (a compiler fence on the
+//!    hot side, one `membarrier` system call on the closing side; see `pool_core::barrier`):
+//!    for every attempt, either the submitter sees `closed` (and hands its job back as
+//!    `Closed` without touching the channel), or `shutdown` sees its ticket (and waits for its
+//!    resolution), or both.
 //! 2. (Immediate only) `discarding` is raised, so a worker drops instead of runs whatever it
 //!    takes from now on, and the shutting-down thread drains the channel itself.
-//! 3. `shutdown` waits until the ledger is idle: every pre-close ticket resolved. A submitter
+//! 3. `shutdown` waits until the ledger is idle: every ticket it sees resolved. A submitter
 //!    still between its ticket and its `send` (or blocked in a `Block` send on a full queue)
 //!    holds an unresolved ticket, so shutdown waits for its job to be sent and then run or
 //!    discarded: this closes the window between "pool closed" and "job sent into the
-//!    channel". Post-close tickets resolve as `Closed` on their own thread, without waiting.
+//!    channel". An attempt whose ticket shutdown did not see has seen `closed` (step 1) and
+//!    resolves as `Closed` on its own thread, without waiting.
 //! 4. The queue now holds no job and no job can enter it, so `shutdown` sends one stop
 //!    message per worker, joins them, and records the report.
 //!
@@ -57,12 +63,16 @@
 
 use std::time::Instant;
 
+use pool_core::barrier;
 use pool_core::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use pool_core::sync::{lock, wait, Condvar, Mutex};
 use pool_core::{Counters, Metrics, Outcome};
 
-/// The top bit of [`Ledger::gate`]: no more tickets are accepted.
-const CLOSED: u64 = 1 << 63;
+#[cfg(loom)]
+use crate::submitters::Slot;
+use crate::submitters::Submitters;
+#[cfg(loom)]
+use pool_core::sync::Arc;
 
 /// A value alone on its cache line(s), so that a line written on the hot path by one thread
 /// is not also written by another.
@@ -125,8 +135,10 @@ pub(crate) struct IsClosed;
 
 /// The pool's accounting and its closing and waiting protocol; see the module docs.
 pub(crate) struct Ledger {
-    /// Tickets issued (low 63 bits) and the `CLOSED` bit. Written by submitters.
-    gate: Padded<AtomicU64>,
+    /// Tickets issued, one slot per submitting thread.
+    submitters: Submitters,
+    /// Set once by the first shutdown: tickets taken after it are handed back.
+    closed: Padded<AtomicBool>,
     /// Raised by an immediate shutdown: workers drop the jobs they take. Read by workers
     /// after every dequeue, written once.
     discarding: Padded<AtomicBool>,
@@ -143,8 +155,11 @@ pub(crate) struct Ledger {
 impl Ledger {
     /// A ledger for `workers` workers, open, with nothing submitted.
     pub(crate) fn new(workers: usize) -> Ledger {
+        // Before any submitter can rely on the light side of the fence pair.
+        barrier::init();
         Ledger {
-            gate: Padded::default(),
+            submitters: Submitters::new(),
+            closed: Padded::default(),
             discarding: Padded::default(),
             waiters: Padded::default(),
             shards: (0..workers).map(|_| Shard::default()).collect(),
@@ -159,32 +174,54 @@ impl Ledger {
         &self.shards[index]
     }
 
-    /// Takes a ticket for one submission attempt.
-    ///
-    /// `Relaxed` suffices: the open/closed decision is made by this RMW's place in the
-    /// gate's modification order, and the resolution that follows is a `Release` that
-    /// orders this increment before it.
+    /// Takes a ticket for one submission attempt, counted in the calling thread's slot.
     ///
     /// # Errors
     /// [`IsClosed`] when the pool was closed first; the attempt is still counted, and the
     /// caller must resolve it with [`Ledger::handed_back`].
     #[inline]
     pub(crate) fn ticket(&self) -> Result<(), IsClosed> {
-        if self.gate.0.fetch_add(1, Ordering::Relaxed) & CLOSED == 0 {
-            Ok(())
-        } else {
+        self.submitters.take();
+        self.check_open()
+    }
+
+    /// [`Ledger::ticket`] with an explicit slot (the loom models, whose threads share one
+    /// OS thread and so one thread-local cache).
+    #[cfg(loom)]
+    pub(crate) fn ticket_in(&self, slot: &Slot) -> Result<(), IsClosed> {
+        slot.take();
+        self.check_open()
+    }
+
+    /// The hot side of the closing Dekker pair (module docs, step 1): the ticket was stored,
+    /// now fence and look for a close. `Relaxed` loads suffice around the fence pair.
+    #[inline]
+    fn check_open(&self) -> Result<(), IsClosed> {
+        barrier::light();
+        if self.closed.0.load(Ordering::Relaxed) {
             Err(IsClosed)
+        } else {
+            Ok(())
         }
     }
 
-    /// Closes the gate; returns whether this call closed it.
-    pub(crate) fn close(&self) -> bool {
-        self.gate.0.fetch_or(CLOSED, Ordering::Relaxed) & CLOSED == 0
+    /// A ticket slot of this ledger for an explicit owner (see [`Ledger::ticket_in`]).
+    #[cfg(loom)]
+    pub(crate) fn slot(&self) -> Arc<Slot> {
+        self.submitters.claim()
     }
 
-    /// Whether the gate is closed.
+    /// Closes the pool; returns whether this call closed it. Every ticket read after this
+    /// returns is ordered by the heavy fence against the submitters' light ones.
+    pub(crate) fn close(&self) -> bool {
+        let first = !self.closed.0.swap(true, Ordering::Relaxed);
+        barrier::heavy();
+        first
+    }
+
+    /// Whether the pool is closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.gate.0.load(Ordering::Relaxed) & CLOSED != 0
+        self.closed.0.load(Ordering::Relaxed)
     }
 
     /// Raises the discard flag for an immediate shutdown.
@@ -263,7 +300,7 @@ impl Ledger {
 
     /// Submission attempts so far.
     fn tickets(&self) -> u64 {
-        self.gate.0.load(Ordering::Acquire) & !CLOSED
+        self.submitters.total()
     }
 
     /// Whether every ticket taken so far is resolved (see the module docs for why reading
@@ -326,7 +363,6 @@ impl Ledger {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use pool_core::sync::Arc;
 
     /// A submitter races a closer: the attempt is either accepted and then resolved by a
     /// "worker", or handed back; the closer's wait returns only once everything accepted
@@ -338,7 +374,7 @@ mod loom_tests {
             let ran = Arc::new(AtomicBool::new(false));
             let submitter = {
                 let (ledger, ran) = (ledger.clone(), ran.clone());
-                loom::thread::spawn(move || match ledger.ticket() {
+                loom::thread::spawn(move || match ledger.ticket_in(&ledger.slot()) {
                     Ok(()) => {
                         // The job "runs" on the worker: its effect, then the shard count.
                         ran.store(true, Ordering::Relaxed);
@@ -372,8 +408,9 @@ mod loom_tests {
     fn loom_waiter_sees_the_last_resolution() {
         loom::model(|| {
             let ledger = Arc::new(Ledger::new(2));
-            ledger.ticket().unwrap();
-            ledger.ticket().unwrap();
+            let slot = ledger.slot();
+            ledger.ticket_in(&slot).unwrap();
+            ledger.ticket_in(&slot).unwrap();
             let resolvers: Vec<_> = (0..2)
                 .map(|i| {
                     let ledger = ledger.clone();

@@ -6,6 +6,7 @@ mod batch;
 mod builder;
 mod ledger;
 mod pool;
+mod submitters;
 mod worker;
 
 pub use batch::run_batch;
