@@ -20,8 +20,10 @@ pub trait Pool: Send + Sync {
     /// Submits a job, applying the pool's [`OverflowPolicy`](crate::OverflowPolicy) when a
     /// bounded queue is full: wait for room (`Block`), hand the job back (`Reject`), or run
     /// it on the calling thread (`CallerRuns`). Called from one of the pool's own workers,
-    /// `Block` never waits (that could deadlock the pool on itself): it hands the job back
-    /// as `Full`.
+    /// `Block` never waits (that could deadlock the pool on itself): the strategy either
+    /// hands the job back as `Full` (pool-finite) or runs it inline on that worker, the way
+    /// `CallerRuns` would (pool-recursive, whose jobs are expected to submit to their own
+    /// pool). Each strategy documents which.
     ///
     /// # Errors
     /// - [`SubmitError::Full`]: the queue is full and the policy (or the calling thread)
