@@ -110,18 +110,27 @@ impl Contender for FiniteFresh {
     }
 }
 
-/// The bare crossbeam-channel worker loop: spawn, send, drop the sender, join.
-struct CrossbeamLoop;
+type Task = Box<dyn FnOnce() + Send>;
 
-impl Contender for CrossbeamLoop {
+/// The bare worker loop over one channel crate: spawn the workers, send, drop the sender,
+/// join (the workers' `for job in rx` ends once the sender is gone and the queue is empty).
+struct BareLoop<Tx, Rx> {
+    name: &'static str,
+    channel: fn() -> (Tx, Rx),
+    send: fn(&Tx, Task),
+}
+
+impl<Tx, Rx> Contender for BareLoop<Tx, Rx>
+where
+    Rx: IntoIterator<Item = Task> + Clone + Send + 'static,
+{
     fn name(&self) -> &'static str {
-        "crossbeam-loop"
+        self.name
     }
 
     fn run(&mut self, workers: usize, n: u64) -> Duration {
-        type Task = Box<dyn FnOnce() + Send>;
         let start = Instant::now();
-        let (tx, rx) = crossbeam_channel::unbounded::<Task>();
+        let (tx, rx) = (self.channel)();
         let threads: Vec<_> = (0..workers)
             .map(|_| {
                 let rx = rx.clone();
@@ -135,8 +144,9 @@ impl Contender for CrossbeamLoop {
                 })
             })
             .collect();
+        drop(rx);
         for _ in 0..n {
-            tx.send(Box::new(empty)).expect("workers alive");
+            (self.send)(&tx, Box::new(empty));
         }
         drop(tx);
         let ran: u64 = threads
@@ -149,42 +159,22 @@ impl Contender for CrossbeamLoop {
     }
 }
 
-/// The same loop over a flume channel.
-struct FlumeLoop;
-
-impl Contender for FlumeLoop {
-    fn name(&self) -> &'static str {
-        "flume-loop"
+/// The bare crossbeam-channel loop, the pattern pool-finite is built on.
+fn crossbeam_loop() -> BareLoop<crossbeam_channel::Sender<Task>, crossbeam_channel::Receiver<Task>>
+{
+    BareLoop {
+        name: "crossbeam-loop",
+        channel: crossbeam_channel::unbounded,
+        send: |tx, job| tx.send(job).expect("workers alive"),
     }
+}
 
-    fn run(&mut self, workers: usize, n: u64) -> Duration {
-        type Task = Box<dyn FnOnce() + Send>;
-        let start = Instant::now();
-        let (tx, rx) = flume::unbounded::<Task>();
-        let threads: Vec<_> = (0..workers)
-            .map(|_| {
-                let rx = rx.clone();
-                std::thread::spawn(move || {
-                    let mut ran = 0u64;
-                    for job in rx {
-                        job();
-                        ran += 1;
-                    }
-                    ran
-                })
-            })
-            .collect();
-        for _ in 0..n {
-            tx.send(Box::new(empty)).expect("workers alive");
-        }
-        drop(tx);
-        let ran: u64 = threads
-            .into_iter()
-            .map(|t| t.join().expect("no panic"))
-            .sum();
-        let elapsed = start.elapsed();
-        assert_eq!(ran, n, "every job ran");
-        elapsed
+/// The same loop over a flume channel.
+fn flume_loop() -> BareLoop<flume::Sender<Task>, flume::Receiver<Task>> {
+    BareLoop {
+        name: "flume-loop",
+        channel: flume::unbounded,
+        send: |tx, job| tx.send(job).expect("workers alive"),
     }
 }
 
@@ -236,8 +226,8 @@ fn empty_jobs(c: &mut Criterion) {
     let mut contenders: Vec<Box<dyn Contender>> = vec![
         Box::new(Finite::default()),
         Box::new(FiniteFresh),
-        Box::new(CrossbeamLoop),
-        Box::new(FlumeLoop),
+        Box::new(crossbeam_loop()),
+        Box::new(flume_loop()),
         Box::new(ThreadPoolCrate::default()),
     ];
     let mut group = c.benchmark_group("empty_jobs");
