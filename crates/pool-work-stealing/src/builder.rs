@@ -112,6 +112,18 @@ impl Builder {
     /// its stack (the main loop's job counts as one). A worker at the limit that waits in
     /// `join` or `scope` runs only its own deque's jobs and then parks. Values below 1 are
     /// treated as 1.
+    ///
+    /// So `1` turns helping off (a waiting worker runs only forks of its own frames), and a
+    /// worker's stack holds at most `depth` found jobs. Each one nested in another adds its
+    /// own frames plus the pool's frames between the waiting `join`/`scope` and the job:
+    /// at most about 0.6 KiB in a release build and 3 KiB in a debug build, measured on
+    /// x86-64 (`cargo test [--release] -p pool-work-stealing --test help_depth --
+    /// --nocapture`).
+    ///
+    /// `tests/help_depth.rs` checks the bound at 1, 2 and 4 (and 0, taken as 1) with 2 and
+    /// 8 workers, on a workload that nests 10 to 14 found jobs on a worker when unbounded:
+    /// no thread ever runs more than `depth` found jobs nested, and with `depth` above 1
+    /// some waiting worker does help (2 nested for `depth` 2).
     pub fn max_help_depth(mut self, depth: usize) -> Builder {
         self.tuning.max_help_depth = depth.max(1);
         self
