@@ -213,7 +213,7 @@ where
         };
         let signal = self.shared.signal.clone();
         self.handles
-            .push(spawn_future(inner, task, holds_slot, Some(signal)));
+            .push(spawn_future(inner, task, holds_slot, signal));
         Ok(())
     }
 

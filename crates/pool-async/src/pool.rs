@@ -50,8 +50,6 @@ pub(crate) struct Inner {
     pub(crate) recording: AtomicBool,
     pub(crate) log: Mutex<CancelLog>,
     next_id: AtomicU64,
-    /// Process-unique key, to recognise this pool's tasks.
-    pub(crate) pool_key: u64,
 }
 
 /// Locks one of the pool's plain std mutexes (the runtime slot, the stored report, the
@@ -62,8 +60,6 @@ pub(crate) fn lock_std<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
-
-static NEXT_POOL_KEY: AtomicU64 = AtomicU64::new(1);
 
 impl Inner {
     pub(crate) fn next_task_id(&self) -> TaskId {
@@ -247,7 +243,6 @@ impl AsyncPool {
             recording: AtomicBool::new(false),
             log: Mutex::new(CancelLog::default()),
             next_id: AtomicU64::new(0),
-            pool_key: NEXT_POOL_KEY.fetch_add(1, Ordering::Relaxed),
         };
         AsyncPool {
             inner: Arc::new(inner),
@@ -319,7 +314,7 @@ impl AsyncPool {
             },
         };
         let fut = self.inner.admit(fut, holds_slot)?;
-        Ok(spawn_future(&self.inner, fut, holds_slot, None))
+        Ok(spawn_future(&self.inner, fut, holds_slot, ()))
     }
 
     /// Submits a future without waiting; callable from sync or async code.
@@ -357,7 +352,7 @@ impl AsyncPool {
             }
         };
         let fut = self.inner.admit(fut, holds_slot)?;
-        Ok(spawn_future(&self.inner, fut, holds_slot, None))
+        Ok(spawn_future(&self.inner, fut, holds_slot, ()))
     }
 
     /// An empty group of fallible tasks on this pool, folded by `policy`

@@ -152,7 +152,7 @@ impl AsyncPool {
     /// assert_eq!(report.cancelled().len(), 1);
     /// ```
     pub async fn drain(&self, timeout: Duration) -> Result<DrainReport, ShutdownError> {
-        if inside_pool_task(self.inner.pool_key) {
+        if inside_pool_task(&self.inner) {
             self.inner.close();
             return Err(ShutdownError::InsideWorker);
         }

@@ -1,36 +1,50 @@
-//! A one-way cancellation signal that tasks can await: a flag plus [`Notify`]s.
+//! A one-way cancellation signal that tasks can wait on: a flag plus sharded waker slots.
 //!
-//! Protocol: `cancel` sets the flag, then wakes every registered waiter on every shard. A
-//! waiter registers (`Notified::enable`, which takes its shard's lock) *before* it reads
-//! the flag. So either the waiter registered before `notify_waiters` took that lock and is
-//! woken, or it registered after and then reads the flag as set (the lock orders the two):
-//! no lost wake-up.
+//! Protocol: `cancel` sets the flag, then, shard by shard, takes every registered waker
+//! (under the shard's lock) and wakes it. A waiter registers its waker under its shard's
+//! lock and reads the flag *under that same lock*. So either the waiter locked the shard
+//! before the canceller did, and its waker is taken and woken, or it locked it after, and
+//! then it reads the flag as set (the lock orders the two): no lost wake-up. After the
+//! flag is set nothing new is registered, so a shard emptied by `cancel` stays empty.
 //!
-//! Waiters are spread over [`SHARDS`] `Notify`s by a key (the task id): every running task
-//! that awaits registers and later deregisters, and with one `Notify` those two lock
-//! operations per task, from every worker, contended on one mutex (measured: ~15 % of the
-//! makespan of 10k short timer tasks on 2 cores).
+//! A [`Registration`] is small (a reference and two indices) and only touches its shard
+//! when the task it belongs to is pending: a task that finishes on its first poll never
+//! registers. Registrations are spread over [`SHARDS`] shards by a key (the task id), so
+//! that the two lock operations of each waiting task (register, deregister), from every
+//! worker, rarely meet on one mutex. Unlike `tokio::sync::Notify`'s `Notified` (~80 bytes
+//! per waiter, moved with every task), the slot lives in the shard, which keeps each
+//! task's future small: tokio copies a task's whole future several times per spawn.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
-use tokio::sync::Notify;
+use crate::pool::lock_std;
+
+/// How many shards a signal spreads its waiters over.
+pub(crate) const SHARDS: usize = 16;
+
+/// The wakers registered in one shard: `slots[i]` is a waiting task's waker; `free`
+/// lists the empty slots to reuse.
+#[derive(Default)]
+struct Wakers {
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
 
 /// The shared state behind a [`GroupToken`](crate::GroupToken) and the pool's own
 /// "cancel everything still running" switch.
 pub(crate) struct Signal {
     flag: AtomicBool,
-    shards: [Notify; SHARDS],
+    shards: [Mutex<Wakers>; SHARDS],
 }
-
-/// How many `Notify`s a signal spreads its waiters over.
-pub(crate) const SHARDS: usize = 16;
 
 impl Default for Signal {
     fn default() -> Signal {
         Signal {
             flag: AtomicBool::new(false),
-            shards: std::array::from_fn(|_| Notify::new()),
+            shards: std::array::from_fn(|_| Mutex::new(Wakers::default())),
         }
     }
 }
@@ -40,38 +54,115 @@ impl Signal {
         Arc::new(Signal::default())
     }
 
-    /// Raises the flag and wakes every task waiting in [`Signal::cancelled`].
+    /// Raises the flag and wakes every registered waiter.
     pub(crate) fn cancel(&self) {
-        // Release: a task that sees the flag also sees what the canceller did before.
-        if !self.flag.swap(true, Ordering::AcqRel) {
-            for shard in &self.shards {
-                shard.notify_waiters();
+        // AcqRel: a task that sees the flag also sees what the canceller did before.
+        if self.flag.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for shard in &self.shards {
+            let taken = std::mem::take(&mut *lock_std(shard));
+            // Wake outside the lock: a waker may run code that registers elsewhere.
+            for waker in taken.slots.into_iter().flatten() {
+                waker.wake();
             }
         }
+    }
+
+    /// This signal's address: identifies it (and the pool owning it) while it lives.
+    pub(crate) fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
         self.flag.load(Ordering::Acquire)
     }
 
-    /// Completes once the signal is raised; `key` picks the shard to wait on.
-    pub(crate) async fn cancelled(&self, key: u64) {
-        let notified = self.shards[key as usize % SHARDS].notified();
-        tokio::pin!(notified);
-        // Register first, then check the flag (see the module docs).
-        notified.as_mut().enable();
-        if self.is_cancelled() {
-            return;
+    /// A not-yet-registered wait on this signal; `key` picks the shard.
+    pub(crate) fn registration(&self, key: u64) -> Registration<'_> {
+        Registration {
+            signal: self,
+            // Below SHARDS, so the cast is exact.
+            shard: (key % SHARDS as u64) as u32,
+            slot: UNREGISTERED,
         }
-        notified.await;
+    }
+
+    /// Completes once the signal is raised; `key` picks the shard to wait on.
+    pub(crate) fn cancelled(&self, key: u64) -> impl Future<Output = ()> + '_ {
+        let mut registration = self.registration(key);
+        std::future::poll_fn(move |cx| registration.poll_cancelled(cx))
     }
 }
 
-/// Completes when `signal` is raised; never, without one.
-pub(crate) async fn cancelled_opt(signal: Option<&Signal>, key: u64) {
-    match signal {
-        Some(signal) => signal.cancelled(key).await,
-        None => std::future::pending().await,
+/// One waiter's place in a [`Signal`]; deregisters when dropped. 16 bytes: it is part of
+/// every task's future.
+pub(crate) struct Registration<'s> {
+    signal: &'s Signal,
+    shard: u32,
+    /// The slot holding this waiter's waker, or `UNREGISTERED`.
+    slot: u32,
+}
+
+/// `Registration::slot` before the first registration.
+const UNREGISTERED: u32 = u32::MAX;
+
+impl<'s> Registration<'s> {
+    /// The signal this registration waits on.
+    pub(crate) fn signal(&self) -> &'s Signal {
+        self.signal
+    }
+
+    fn shard(&self) -> &'s Mutex<Wakers> {
+        &self.signal.shards[self.shard as usize]
+    }
+
+    /// `Ready` once the signal is raised; otherwise registers (or refreshes) the waker.
+    pub(crate) fn poll_cancelled(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.signal.is_cancelled() {
+            return Poll::Ready(());
+        }
+        let mut wakers = lock_std(self.shard());
+        // Read under the lock: see the module docs.
+        if self.signal.is_cancelled() {
+            return Poll::Ready(());
+        }
+        if self.slot == UNREGISTERED {
+            let slot = match wakers.free.pop() {
+                Some(slot) => slot,
+                None => {
+                    wakers.slots.push(None);
+                    wakers.slots.len() - 1
+                }
+            };
+            wakers.slots[slot] = Some(cx.waker().clone());
+            // A shard never holds 2^32 - 1 waiters (each is a live task).
+            self.slot = u32::try_from(slot).expect("fewer than 2^32 - 1 waiters per shard");
+        } else if let Some(Some(waker)) = wakers.slots.get_mut(self.slot as usize) {
+            if !waker.will_wake(cx.waker()) {
+                waker.clone_from(cx.waker());
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        if self.slot == UNREGISTERED {
+            return;
+        }
+        let slot = self.slot as usize;
+        let waker = {
+            let mut wakers = lock_std(self.shard());
+            // After a cancel the shard was emptied: the slot is gone, nothing to free.
+            let waker = wakers.slots.get_mut(slot).and_then(Option::take);
+            if waker.is_some() {
+                wakers.free.push(slot);
+            }
+            waker
+        };
+        drop(waker);
     }
 }
 
@@ -108,5 +199,29 @@ mod tests {
                 .await
                 .expect("late waiter sees the flag");
         });
+    }
+
+    #[test]
+    fn dropped_registrations_free_their_slots() {
+        let signal = Signal::new();
+        for _ in 0..3 {
+            let mut pending: Vec<_> = (0..(2 * SHARDS as u64))
+                .map(|key| Box::pin(signal.cancelled(key)))
+                .collect();
+            for p in &mut pending {
+                assert!(poll_once(p.as_mut()).is_pending());
+            }
+            drop(pending);
+        }
+        // Three rounds of 2 waiters per shard reused the same two slots per shard.
+        for shard in &signal.shards {
+            let wakers = lock_std(shard);
+            assert_eq!(wakers.slots.len(), 2);
+            assert!(wakers.slots.iter().all(Option::is_none));
+        }
+    }
+
+    fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        fut.poll(&mut Context::from_waker(Waker::noop()))
     }
 }
