@@ -17,7 +17,8 @@
 //! without helping. Each body runs under a watchdog, so a deadlock fails.
 //!
 //! The tests also print (`--nocapture`) the most stack found between a waiting fork and a
-//! found job's body nested in it: what the pool's frames add per level of helping.
+//! found job's body nested in it: what the pool's frames add per level of helping (not
+//! under miri, whose locals are separate allocations rather than a real stack).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
