@@ -7,6 +7,7 @@ use pool_core::{BuildError, BuildErrorKind, OverflowPolicy, PoolConfig};
 use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
+use crate::limit::MAX_LIMIT;
 use crate::pool::{default_threads, AsyncPool};
 
 /// Settings for an [`AsyncPool`]; every bad value is a [`BuildError`], never a panic.
@@ -116,7 +117,7 @@ impl AsyncPoolBuilder {
         let bound = valid
             .queue_bound
             .map(|b| b.get().min(Semaphore::MAX_PERMITS));
-        Ok((limit.min(Semaphore::MAX_PERMITS), bound, threads))
+        Ok((limit.min(MAX_LIMIT), bound, threads))
     }
 
     /// Builds a pool that owns a multi-thread runtime (time and I/O drivers enabled).

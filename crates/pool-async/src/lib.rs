@@ -7,6 +7,7 @@ mod gate;
 mod group;
 mod handle;
 mod idle;
+mod limit;
 mod pool;
 mod pool_impl;
 mod shutdown;

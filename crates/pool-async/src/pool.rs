@@ -15,6 +15,7 @@ use crate::gate::Gate;
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
 use crate::idle::Idle;
+use crate::limit::Limiter;
 use crate::signal::Signal;
 use crate::task::spawn_future;
 use crate::AsyncPoolBuilder;
@@ -32,7 +33,7 @@ pub(crate) struct Inner {
     pub(crate) runtime_id: tokio::runtime::Id,
     /// `L` run permits: a task runs only while it holds one. Closed by an immediate
     /// shutdown (queued tasks then give up) and by `Drop`.
-    pub(crate) permits: Arc<Semaphore>,
+    pub(crate) permits: Limiter,
     /// Free queue slots when the queue is bounded: taken by a submitter, given back when
     /// the task gets its run permit (or is cancelled). Closed when the pool closes, which
     /// wakes submitters waiting for room with `Closed`.
@@ -231,7 +232,7 @@ impl AsyncPool {
         let inner = Inner {
             runtime_id: handle.id(),
             handle,
-            permits: Arc::new(Semaphore::new(limit)),
+            permits: Limiter::new(limit),
             slots: queue_bound.map(Semaphore::new),
             limit,
             overflow,

@@ -2,7 +2,7 @@
 //!
 //! A task is admitted by a submitter (which counted it as pending and, with a bounded
 //! queue, took a queue slot for it), then:
-//! 1. **queued**: it waits for one of the `L` run permits (tokio's semaphore, FIFO among
+//! 1. **queued**: it waits for one of the `L` run permits (the pool's `Limiter`, FIFO among
 //!    waiters from the task's first poll);
 //! 2. **running**: it holds a permit; its queue slot is given back;
 //! 3. **done**: the permit is released, then its [`TaskGuard`] records the outcome and
@@ -23,9 +23,8 @@ use std::task::{Context, Poll};
 
 use pool_core::{Job, Outcome, TaskId};
 
-use tokio::sync::{OwnedSemaphorePermit, SemaphorePermit, TryAcquireError};
-
 use crate::handle::TaskHandle;
+use crate::limit::NoPermit;
 use crate::pool::lock_std;
 use crate::pool::Inner;
 use crate::signal::{Registration, Signal};
@@ -68,9 +67,8 @@ enum Stage {
 ///
 /// The stage lives in `Cell`s so the task body can borrow the guard's `inner` while it
 /// advances the stage: one `Arc` per task instead of two. The run permit is held as a flag
-/// here (the permit itself forgotten) rather than as a `SemaphorePermit` in the task's
-/// future: the guard gives it back first thing when dropped, before the outcome is
-/// recorded.
+/// here rather than as a permit value in the task's future: the guard gives it back first
+/// thing when dropped, before the outcome is recorded.
 pub(crate) struct TaskGuard {
     inner: Arc<Inner>,
     id: TaskId,
@@ -91,9 +89,8 @@ impl TaskGuard {
         }
     }
 
-    /// Takes ownership of a run permit, given back when the guard drops.
-    fn keep_permit<P: Forget>(&self, permit: P) {
-        permit.forget();
+    /// Takes ownership of a run permit just acquired, given back when the guard drops.
+    fn keep_permit(&self) {
         self.holds_permit.set(true);
     }
 
@@ -117,30 +114,13 @@ impl TaskGuard {
     }
 }
 
-/// A semaphore permit that can be forgotten (its count then returned by hand).
-trait Forget {
-    fn forget(self);
-}
-
-impl Forget for SemaphorePermit<'_> {
-    fn forget(self) {
-        SemaphorePermit::forget(self);
-    }
-}
-
-impl Forget for OwnedSemaphorePermit {
-    fn forget(self) {
-        OwnedSemaphorePermit::forget(self);
-    }
-}
-
 impl Drop for TaskGuard {
     fn drop(&mut self) {
         self.release_slot();
         let inner = &self.inner;
         // The permit goes back before the task stops being pending.
         if self.holds_permit.get() {
-            inner.permits.add_permits(1);
+            inner.permits.release();
         }
         match self.stage.get() {
             Stage::Done(outcome) => inner.counters.finished(outcome),
@@ -186,7 +166,7 @@ where
 ///
 /// Kept small on purpose: tokio moves a task's whole future several times per spawn, so
 /// every byte here costs on every task. The wait for a run permit, which needs the
-/// semaphore's waiter node, is boxed (only tasks that really wait pay for it), and the
+/// limiter's waiter node, is boxed (only tasks that really wait pay for it), and the
 /// cancellation waits are signal `Registration`s rather than `Notified` futures.
 async fn run_future<F: Future, G: GroupCancel>(
     guard: TaskGuard,
@@ -196,12 +176,12 @@ async fn run_future<F: Future, G: GroupCancel>(
     // Arguments drop after the body's locals: the guard (declared first) drops last.
     let inner = &*guard.inner;
     match inner.permits.try_acquire() {
-        Ok(permit) => guard.keep_permit(permit),
-        Err(TryAcquireError::Closed) => return None,
-        Err(TryAcquireError::NoPermits) => {
+        Ok(()) => guard.keep_permit(),
+        Err(NoPermit::Closed) => return None,
+        Err(NoPermit::Busy) => {
             let wait = wait_for_permit(inner, group.signal(), guard.id.get());
-            let permit = Box::pin(wait).await?;
-            guard.keep_permit(permit);
+            Box::pin(wait).await?;
+            guard.keep_permit();
         }
     }
     if group.signal().is_some_and(Signal::is_cancelled) {
@@ -295,11 +275,7 @@ impl<F: Future, G: GroupCancel> Future for Running<'_, F, G> {
 /// Waits for a run permit, unless the pool closes its permits or the group is cancelled
 /// first (`None`). Biased towards the permit, so the group's signal is only registered
 /// with while the task really waits.
-async fn wait_for_permit<'a>(
-    inner: &'a Inner,
-    group: Option<&Signal>,
-    key: u64,
-) -> Option<SemaphorePermit<'a>> {
+async fn wait_for_permit(inner: &Inner, group: Option<&Signal>, key: u64) -> Option<()> {
     let mut acquire = std::pin::pin!(inner.permits.acquire());
     let mut group_cancel = group.map(|g| g.registration(key));
     std::future::poll_fn(|cx| {
@@ -318,23 +294,24 @@ async fn wait_for_permit<'a>(
 pub(crate) fn spawn_job(inner: &Arc<Inner>, job: Job, holds_slot: bool) {
     let id = inner.next_task_id();
     let guard = TaskGuard::new(inner.clone(), id, holds_slot);
-    // Fast path: a free permit (the fair semaphore gives none while others wait).
-    match inner.permits.clone().try_acquire_owned() {
-        Ok(permit) => dispatch(inner, guard, job, permit),
-        Err(TryAcquireError::Closed) => drop((job, guard)),
-        Err(TryAcquireError::NoPermits) => {
+    // Fast path: a free permit (none is free while others wait).
+    match inner.permits.try_acquire() {
+        Ok(()) => dispatch(inner, guard, job),
+        Err(NoPermit::Closed) => drop((job, guard)),
+        Err(NoPermit::Busy) => {
             let task_inner = inner.clone();
             inner.handle.spawn(async move {
-                if let Ok(permit) = task_inner.permits.clone().acquire_owned().await {
-                    dispatch(&task_inner, guard, job, permit);
+                if task_inner.permits.acquire().await.is_ok() {
+                    dispatch(&task_inner, guard, job);
                 }
             });
         }
     }
 }
 
-fn dispatch(inner: &Arc<Inner>, guard: TaskGuard, job: Job, permit: OwnedSemaphorePermit) {
-    guard.keep_permit(permit);
+/// Runs a closure that just got its run permit on a blocking thread.
+fn dispatch(inner: &Arc<Inner>, guard: TaskGuard, job: Job) {
+    guard.keep_permit();
     guard.release_slot();
     inner.handle.spawn_blocking(move || {
         guard.started();
@@ -343,6 +320,7 @@ fn dispatch(inner: &Arc<Inner>, guard: TaskGuard, job: Job, permit: OwnedSemapho
         drop(guard);
     });
 }
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
