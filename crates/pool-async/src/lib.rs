@@ -3,7 +3,6 @@
 #![forbid(unsafe_code)]
 
 mod builder;
-mod gate;
 mod group;
 mod handle;
 mod idle;

@@ -11,7 +11,6 @@ use pool_core::{
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{Semaphore, TryAcquireError};
 
-use crate::gate::Gate;
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
 use crate::idle::Idle;
@@ -43,9 +42,8 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     /// Tasks cancelled while running (pool_core's `Counters` has no such outcome).
     pub(crate) interrupted: AtomicU64,
-    /// Admitted tasks not yet finished.
+    /// Admitted tasks not yet finished, and the switch that stops admission.
     pub(crate) pending: Idle,
-    pub(crate) gate: Gate,
     /// Raised by a shutdown whose timeout passed: running tasks stop at their next await.
     pub(crate) cancel_running: Signal,
     pub(crate) recording: AtomicBool,
@@ -111,30 +109,24 @@ impl Inner {
         }
     }
 
-    /// Admits a task through the gate: counts it submitted and pending, or hands it back
-    /// as `Closed`.
+    /// Admits a task: counts it pending and submitted, or hands it back as `Closed`.
     pub(crate) fn admit<T>(&self, value: T, holds_slot: bool) -> Result<T, SubmitError<T>> {
-        match self.gate.enter() {
-            Some(pass) => {
-                self.counters.submitted(1);
-                self.pending.add();
-                drop(pass);
-                Ok(value)
-            }
-            None => {
-                self.return_slot(holds_slot);
-                Err(self.reject(SubmitError::Closed(value)))
-            }
+        if self.pending.try_add() {
+            self.counters.submitted(1);
+            Ok(value)
+        } else {
+            self.return_slot(holds_slot);
+            Err(self.reject(SubmitError::Closed(value)))
         }
     }
 
-    /// Stops admitting tasks and waits until no submitter is half-way through admission.
+    /// Stops admitting tasks. From here on the pending count covers every task that will
+    /// ever run (see `idle.rs`).
     pub(crate) fn close(&self) {
-        self.gate.close();
+        self.pending.close();
         if let Some(slots) = &self.slots {
             slots.close();
         }
-        self.gate.wait_empty();
     }
 
     /// Cancels every task: queued ones never start, running futures stop at their next
@@ -239,7 +231,6 @@ impl AsyncPool {
             counters: Counters::new(limit),
             interrupted: AtomicU64::new(0),
             pending: Idle::default(),
-            gate: Gate::default(),
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),
             log: Mutex::new(CancelLog::default()),
@@ -411,7 +402,7 @@ impl std::fmt::Debug for AsyncPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncPool")
             .field("concurrency", &self.inner.limit)
-            .field("closed", &self.inner.gate.is_closed())
+            .field("closed", &self.inner.pending.is_closed())
             .field("idle", &self.inner.pending.is_idle())
             .field("metrics", &self.inner.metrics())
             .finish()

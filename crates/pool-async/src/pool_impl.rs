@@ -39,7 +39,7 @@ impl Pool for AsyncPool {
             Err(TryAcquireError::NoPermits) => match inner.overflow {
                 OverflowPolicy::Reject => return Err(inner.reject(SubmitError::Full(job))),
                 OverflowPolicy::CallerRuns => {
-                    if inner.gate.is_closed() {
+                    if inner.pending.is_closed() {
                         return Err(inner.reject(SubmitError::Closed(job)));
                     }
                     inner.counters.submitted(1);

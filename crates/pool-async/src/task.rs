@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn task_future_stays_small() {
         let pool = crate::AsyncPool::new(1).unwrap();
-        pool.inner.pending.add();
+        assert!(pool.inner.pending.try_add());
         let guard = TaskGuard::new(pool.inner.clone(), TaskId::new(0), false);
         let body = run_future(guard, async {}, ());
         assert!(
