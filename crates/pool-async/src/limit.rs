@@ -188,7 +188,6 @@ impl Limiter {
     }
 
     /// Permits held now.
-    #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
         self.state.load(Ordering::Acquire) / ONE
     }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pool_core::{
-    BuildError, Counters, ErrorPolicy, Metrics, OverflowPolicy, PoolConfig, ShutdownReport,
+    BuildError, Counters, ErrorPolicy, Job, Metrics, OverflowPolicy, PoolConfig, ShutdownReport,
     SubmitError, TaskId,
 };
 use tokio::runtime::{Handle, Runtime};
@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     /// Tasks cancelled while running (pool_core's `Counters` has no such outcome).
     pub(crate) interrupted: AtomicU64,
+    /// `CallerRuns` jobs running on their submitters' threads.
+    caller_running: AtomicU64,
     /// Admitted tasks not yet finished, and the switch that stops admission.
     pub(crate) pending: Idle,
     /// Raised by a shutdown whose timeout passed: running tasks stop at their next await.
@@ -61,6 +63,8 @@ pub(crate) fn lock_std<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Inner {
+    /// A fresh id for an admitted task; the ids handed out are also the count of admitted
+    /// tasks, which [`Inner::metrics`] uses as the count of accepted submissions.
     pub(crate) fn next_task_id(&self) -> TaskId {
         TaskId::new(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
@@ -71,21 +75,46 @@ impl Inner {
         Handle::try_current().is_ok_and(|h| h.id() == self.runtime_id)
     }
 
+    /// The pool's counters, derived so that a task pays for as few shared counter updates
+    /// as possible (each is a cache line moving between cores):
+    /// - `submitted` = admitted (the task ids handed out) + `rejected`;
+    /// - `completed`, `panicked`, `cancelled`, `rejected`: pool_core's [`Counters`], plus
+    ///   the tasks cancelled while running (`interrupted`, which `Counters` lacks);
+    /// - `running` = run permits held (the limiter's count; a task holds its permit exactly
+    ///   while it runs) plus `CallerRuns` jobs running on their submitter;
+    /// - `queued` = the rest of the admitted tasks not yet finished.
+    ///
+    /// Later stages are read first and the differences saturate, so a snapshot under load
+    /// never goes negative; once idle it is exact (`is_balanced` iff every admitted task
+    /// was counted once as completed, panicked or cancelled).
     pub(crate) fn metrics(&self) -> Metrics {
         let mut m = self.counters.snapshot();
-        // A task cancelled while running was counted as started; move it from `running`
-        // to `cancelled` so the snapshot balances.
         let interrupted = self.interrupted.load(Ordering::Relaxed);
-        m.running = m.running.saturating_sub(interrupted);
+        let running = self.permits.held() as u64 + self.caller_running.load(Ordering::Relaxed);
+        let admitted = self.next_id.load(Ordering::Relaxed);
+        let finished = m.completed + m.panicked + m.cancelled + interrupted;
+        m.submitted = (admitted + m.rejected).max(finished + m.rejected);
+        let outstanding = m.submitted - m.rejected - finished;
+        m.running = running.min(outstanding);
+        m.queued = outstanding - m.running;
         m.cancelled += interrupted;
         m
     }
 
     /// Counts a submission that is handed back.
     pub(crate) fn reject<T>(&self, err: SubmitError<T>) -> SubmitError<T> {
-        self.counters.submitted(1);
         self.counters.rejected(1);
         err
+    }
+
+    /// Runs a job on the submitting thread (`OverflowPolicy::CallerRuns`), counted as
+    /// submitted, running, then completed or panicked.
+    pub(crate) fn run_here(&self, job: Job) {
+        self.next_task_id();
+        self.caller_running.fetch_add(1, Ordering::Relaxed);
+        let outcome = job.run();
+        self.counters.finished(outcome);
+        self.caller_running.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Gives back a queue slot taken for a submission that was not admitted.
@@ -109,10 +138,10 @@ impl Inner {
         }
     }
 
-    /// Admits a task: counts it pending and submitted, or hands it back as `Closed`.
+    /// Admits a task: counts it pending (it counts as submitted once it has its id), or
+    /// hands it back as `Closed`.
     pub(crate) fn admit<T>(&self, value: T, holds_slot: bool) -> Result<T, SubmitError<T>> {
         if self.pending.try_add() {
-            self.counters.submitted(1);
             Ok(value)
         } else {
             self.return_slot(holds_slot);
@@ -230,6 +259,7 @@ impl AsyncPool {
             overflow,
             counters: Counters::new(limit),
             interrupted: AtomicU64::new(0),
+            caller_running: AtomicU64::new(0),
             pending: Idle::default(),
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),

@@ -42,8 +42,7 @@ impl Pool for AsyncPool {
                     if inner.pending.is_closed() {
                         return Err(inner.reject(SubmitError::Closed(job)));
                     }
-                    inner.counters.submitted(1);
-                    inner.counters.run(job);
+                    inner.run_here(job);
                     return Ok(());
                 }
                 OverflowPolicy::Block if inner.on_runtime() => {

@@ -105,8 +105,8 @@ impl TaskGuard {
 
     fn started(&self) {
         self.release_slot();
+        // Not counted here: a running task is one holding a permit (see `Inner::metrics`).
         self.stage.set(Stage::Running);
-        self.inner.counters.started();
     }
 
     fn finished(&self, outcome: Outcome) {
