@@ -7,17 +7,18 @@ use pool_core::{BuildError, BuildErrorKind, OverflowPolicy, PoolConfig};
 use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
-use crate::limit::MAX_LIMIT;
+use crate::admission::MAX_LIMIT;
 use crate::pool::{default_threads, AsyncPool};
 
 /// Settings for an [`AsyncPool`]; every bad value is a [`BuildError`], never a panic.
 ///
-/// - `concurrency` (`L`): at most `L` tasks run at once. Defaults to `workers`.
+/// - `concurrency` (`L`): at most `L` tasks run at once. Defaults to `workers`. Values
+///   above 2^30 − 1 are clamped (the permit count shares one word with the pending
+///   count; at most 2^30 − 1 tasks can be pending, beyond which submissions are `Full`).
 /// - `worker_threads`: the owned runtime's worker threads. Defaults to
 ///   `min(L, available cores)`. Ignored by [`attach`](AsyncPoolBuilder::attach).
 /// - `queue_bound`: at most this many accepted tasks waiting for a run permit (`None`:
-///   unbounded). Values above tokio's `Semaphore::MAX_PERMITS` (2^61 − 1) are clamped,
-///   as is `L`.
+///   unbounded). Values above tokio's `Semaphore::MAX_PERMITS` (2^61 − 1) are clamped.
 /// - `overflow`: what the sync [`Pool::submit`](pool_core::Pool::submit) does with a full
 ///   queue; the async [`AsyncPool::submit`] always waits.
 /// - `thread_name`, `stack_size`: for the owned runtime's threads (workers and blocking).

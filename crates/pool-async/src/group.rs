@@ -195,7 +195,7 @@ where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let inner = &self.pool.inner;
-        let fut = inner.admit(fut, holds_slot)?;
+        let (fut, ticket) = inner.admit(fut, holds_slot)?;
         let shared = self.shared.clone();
         let index = self.handles.len();
         let task = async move {
@@ -212,8 +212,7 @@ where
             result
         };
         let signal = self.shared.signal.clone();
-        self.handles
-            .push(spawn_future(inner, task, holds_slot, signal));
+        self.handles.push(spawn_future(inner, task, ticket, signal));
         Ok(())
     }
 

@@ -2,11 +2,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod admission;
 mod builder;
 mod group;
 mod handle;
-mod idle;
-mod limit;
 mod pool;
 mod pool_impl;
 mod shutdown;

@@ -11,10 +11,9 @@ use pool_core::{
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{Semaphore, TryAcquireError};
 
+use crate::admission::{Admission, Admit};
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
-use crate::idle::Idle;
-use crate::limit::Limiter;
 use crate::signal::Signal;
 use crate::task::spawn_future;
 use crate::AsyncPoolBuilder;
@@ -26,13 +25,24 @@ pub(crate) struct CancelLog {
     pub(crate) interrupted: Vec<TaskId>,
 }
 
+/// What an admitted task holds: a queue slot (bounded queue, no permit yet), a run permit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ticket {
+    pub(crate) slot: bool,
+    pub(crate) permit: bool,
+}
+
 /// State shared by the pool and every task it spawned.
 pub(crate) struct Inner {
     pub(crate) handle: Handle,
     pub(crate) runtime_id: tokio::runtime::Id,
-    /// `L` run permits: a task runs only while it holds one. Closed by an immediate
-    /// shutdown (queued tasks then give up) and by `Drop`.
-    pub(crate) permits: Limiter,
+    /// Admission (closed by a shutdown), the `L` run permits (a task runs only while it
+    /// holds one; shut by an immediate shutdown and by `Drop`: queued tasks then give up)
+    /// and the count of admitted tasks not yet finished, in one word (`admission.rs`).
+    pub(crate) admission: Admission,
+    /// Set with the permits' shut: a task admitted with a permit but not yet started
+    /// gives up too (a read-mostly flag, cheaper to check than the admission word).
+    pub(crate) discard_queued: AtomicBool,
     /// Free queue slots when the queue is bounded: taken by a submitter, given back when
     /// the task gets its run permit (or is cancelled). Closed when the pool closes, which
     /// wakes submitters waiting for room with `Closed`.
@@ -44,8 +54,6 @@ pub(crate) struct Inner {
     pub(crate) interrupted: AtomicU64,
     /// `CallerRuns` jobs running on their submitters' threads.
     caller_running: AtomicU64,
-    /// Admitted tasks not yet finished, and the switch that stops admission.
-    pub(crate) pending: Idle,
     /// Raised by a shutdown whose timeout passed: running tasks stop at their next await.
     pub(crate) cancel_running: Signal,
     pub(crate) recording: AtomicBool,
@@ -90,7 +98,7 @@ impl Inner {
     pub(crate) fn metrics(&self) -> Metrics {
         let mut m = self.counters.snapshot();
         let interrupted = self.interrupted.load(Ordering::Relaxed);
-        let running = self.permits.held() as u64 + self.caller_running.load(Ordering::Relaxed);
+        let running = self.admission.held() + self.caller_running.load(Ordering::Relaxed);
         let admitted = self.next_id.load(Ordering::Relaxed);
         let finished = m.completed + m.panicked + m.cancelled + interrupted;
         m.submitted = (admitted + m.rejected).max(finished + m.rejected);
@@ -138,30 +146,63 @@ impl Inner {
         }
     }
 
-    /// Admits a task: counts it pending (it counts as submitted once it has its id), or
-    /// hands it back as `Closed`.
-    pub(crate) fn admit<T>(&self, value: T, holds_slot: bool) -> Result<T, SubmitError<T>> {
-        if self.pending.try_add() {
-            Ok(value)
-        } else {
-            self.return_slot(holds_slot);
-            Err(self.reject(SubmitError::Closed(value)))
+    /// Admits a task: counts it pending (it counts as submitted once it has its id) and,
+    /// if one is free, gives it a run permit (its queue slot then goes back at once: it
+    /// is not queued); or hands it back as `Closed` (or `Full` at the pending maximum).
+    pub(crate) fn admit<T>(
+        &self,
+        value: T,
+        holds_slot: bool,
+    ) -> Result<(T, Ticket), SubmitError<T>> {
+        match self.admission.admit() {
+            Admit::WithPermit => {
+                self.return_slot(holds_slot);
+                Ok((
+                    value,
+                    Ticket {
+                        slot: false,
+                        permit: true,
+                    },
+                ))
+            }
+            Admit::Queued => Ok((
+                value,
+                Ticket {
+                    slot: holds_slot,
+                    permit: false,
+                },
+            )),
+            Admit::Closed => {
+                self.return_slot(holds_slot);
+                Err(self.reject(SubmitError::Closed(value)))
+            }
+            Admit::Full => {
+                self.return_slot(holds_slot);
+                Err(self.reject(SubmitError::Full(value)))
+            }
         }
     }
 
     /// Stops admitting tasks. From here on the pending count covers every task that will
-    /// ever run (see `idle.rs`).
+    /// ever run (see `admission.rs`).
     pub(crate) fn close(&self) {
-        self.pending.close();
+        self.admission.close();
         if let Some(slots) = &self.slots {
             slots.close();
         }
     }
 
+    /// Queued tasks give up: those waiting for a permit, and those admitted with one that
+    /// have not started.
+    pub(crate) fn discard_queued(&self) {
+        self.discard_queued.store(true, Ordering::Release);
+        self.admission.shut();
+    }
+
     /// Cancels every task: queued ones never start, running futures stop at their next
     /// `.await`. Closures already running on blocking threads finish.
     pub(crate) fn cancel_all(&self) {
-        self.permits.close();
+        self.discard_queued();
         self.cancel_running.cancel();
     }
 }
@@ -253,14 +294,14 @@ impl AsyncPool {
         let inner = Inner {
             runtime_id: handle.id(),
             handle,
-            permits: Limiter::new(limit),
+            admission: Admission::new(limit),
+            discard_queued: AtomicBool::new(false),
             slots: queue_bound.map(Semaphore::new),
             limit,
             overflow,
             counters: Counters::new(limit),
             interrupted: AtomicU64::new(0),
             caller_running: AtomicU64::new(0),
-            pending: Idle::default(),
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),
             log: Mutex::new(CancelLog::default()),
@@ -335,8 +376,8 @@ impl AsyncPool {
                 Err(_closed) => return Err(self.inner.reject(SubmitError::Closed(fut))),
             },
         };
-        let fut = self.inner.admit(fut, holds_slot)?;
-        Ok(spawn_future(&self.inner, fut, holds_slot, ()))
+        let (fut, ticket) = self.inner.admit(fut, holds_slot)?;
+        Ok(spawn_future(&self.inner, fut, ticket, ()))
     }
 
     /// Submits a future without waiting; callable from sync or async code.
@@ -373,8 +414,8 @@ impl AsyncPool {
                 return Err(self.inner.reject(SubmitError::Closed(fut)))
             }
         };
-        let fut = self.inner.admit(fut, holds_slot)?;
-        Ok(spawn_future(&self.inner, fut, holds_slot, ()))
+        let (fut, ticket) = self.inner.admit(fut, holds_slot)?;
+        Ok(spawn_future(&self.inner, fut, ticket, ()))
     }
 
     /// An empty group of fallible tasks on this pool, folded by `policy`
@@ -432,8 +473,8 @@ impl std::fmt::Debug for AsyncPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncPool")
             .field("concurrency", &self.inner.limit)
-            .field("closed", &self.inner.pending.is_closed())
-            .field("idle", &self.inner.pending.is_idle())
+            .field("closed", &self.inner.admission.is_closed())
+            .field("idle", &self.inner.admission.is_idle())
             .field("metrics", &self.inner.metrics())
             .finish()
     }

@@ -21,8 +21,8 @@ use crate::task::spawn_job;
 
 impl AsyncPool {
     fn admit_job(&self, job: Job, holds_slot: bool) -> Result<(), SubmitError<Job>> {
-        let job = self.inner.admit(job, holds_slot)?;
-        spawn_job(&self.inner, job, holds_slot);
+        let (job, ticket) = self.inner.admit(job, holds_slot)?;
+        spawn_job(&self.inner, job, ticket);
         Ok(())
     }
 }
@@ -39,7 +39,7 @@ impl Pool for AsyncPool {
             Err(TryAcquireError::NoPermits) => match inner.overflow {
                 OverflowPolicy::Reject => return Err(inner.reject(SubmitError::Full(job))),
                 OverflowPolicy::CallerRuns => {
-                    if inner.pending.is_closed() {
+                    if inner.admission.is_closed() {
                         return Err(inner.reject(SubmitError::Closed(job)));
                     }
                     inner.run_here(job);
@@ -77,7 +77,7 @@ impl Pool for AsyncPool {
         if self.inner.on_runtime() {
             return Err(WaitIdleError::InsideWorker);
         }
-        self.inner.pending.wait();
+        self.inner.admission.wait();
         Ok(())
     }
 
@@ -85,7 +85,7 @@ impl Pool for AsyncPool {
         if self.inner.on_runtime() {
             return Err(WaitIdleError::InsideWorker);
         }
-        if self.inner.pending.wait_timeout(timeout) {
+        if self.inner.admission.wait_timeout(timeout) {
             Ok(())
         } else {
             Err(WaitIdleError::TimedOut)

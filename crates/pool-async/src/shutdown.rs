@@ -121,10 +121,10 @@ impl AsyncPool {
             });
         }
         self.inner.close();
-        let timed_out = !self.inner.pending.wait_timeout(timeout);
+        let timed_out = !self.inner.admission.wait_timeout(timeout);
         if timed_out {
             self.inner.cancel_rest();
-            self.inner.pending.wait();
+            self.inner.admission.wait();
         }
         self.stop_owned_runtime();
         let drained = self.inner.take_log(timed_out);
@@ -170,10 +170,10 @@ impl AsyncPool {
         let inner: Arc<Inner> = self.inner.clone();
         let waiter = self.inner.handle.spawn_blocking(move || {
             if timeout == Duration::MAX {
-                inner.pending.wait();
+                inner.admission.wait();
                 true
             } else {
-                inner.pending.wait_timeout(timeout)
+                inner.admission.wait_timeout(timeout)
             }
         });
         waiter.await.unwrap_or(false)
@@ -195,9 +195,9 @@ impl AsyncPool {
         self.inner.close();
         if mode == ShutdownMode::Immediate {
             // Queued tasks give up at once; running ones finish.
-            self.inner.permits.close();
+            self.inner.discard_queued();
         }
-        self.inner.pending.wait();
+        self.inner.admission.wait();
         self.stop_owned_runtime();
         let report = ShutdownReport::from(self.inner.metrics());
         *stored = Some(report);

@@ -2,8 +2,8 @@
 //!
 //! A task is admitted by a submitter (which counted it as pending and, with a bounded
 //! queue, took a queue slot for it), then:
-//! 1. **queued**: it waits for one of the `L` run permits (the pool's `Limiter`, FIFO among
-//!    waiters from the task's first poll);
+//! 1. **queued**: it gets one of the `L` run permits at admission if one is free, or else
+//!    waits for one (FIFO among waiters from the task's first poll; `admission.rs`);
 //! 2. **running**: it holds a permit; its queue slot is given back;
 //! 3. **done**: the permit is released, then its [`TaskGuard`] records the outcome and
 //!    marks it no longer pending.
@@ -23,10 +23,10 @@ use std::task::{Context, Poll};
 
 use pool_core::{Job, Outcome, TaskId};
 
+use crate::admission::NoPermit;
 use crate::handle::TaskHandle;
-use crate::limit::NoPermit;
 use crate::pool::lock_std;
-use crate::pool::Inner;
+use crate::pool::{Inner, Ticket};
 use crate::signal::{Registration, Signal};
 
 thread_local! {
@@ -67,8 +67,9 @@ enum Stage {
 ///
 /// The stage lives in `Cell`s so the task body can borrow the guard's `inner` while it
 /// advances the stage: one `Arc` per task instead of two. The run permit is held as a flag
-/// here rather than as a permit value in the task's future: the guard gives it back first
-/// thing when dropped, before the outcome is recorded.
+/// here rather than as a permit value in the task's future: the guard gives it back, in
+/// the same read-modify-write that ends the task's pending count, after recording the
+/// outcome.
 pub(crate) struct TaskGuard {
     inner: Arc<Inner>,
     id: TaskId,
@@ -78,14 +79,14 @@ pub(crate) struct TaskGuard {
 }
 
 impl TaskGuard {
-    /// A guard for a task already counted as submitted and pending.
-    pub(crate) fn new(inner: Arc<Inner>, id: TaskId, holds_slot: bool) -> TaskGuard {
+    /// A guard for a task already admitted (counted pending) with `ticket`.
+    pub(crate) fn new(inner: Arc<Inner>, id: TaskId, ticket: Ticket) -> TaskGuard {
         TaskGuard {
             inner,
             id,
             stage: Cell::new(Stage::Queued),
-            holds_slot: Cell::new(holds_slot),
-            holds_permit: Cell::new(false),
+            holds_slot: Cell::new(ticket.slot),
+            holds_permit: Cell::new(ticket.permit),
         }
     }
 
@@ -118,10 +119,6 @@ impl Drop for TaskGuard {
     fn drop(&mut self) {
         self.release_slot();
         let inner = &self.inner;
-        // The permit goes back before the task stops being pending.
-        if self.holds_permit.get() {
-            inner.permits.release();
-        }
         match self.stage.get() {
             Stage::Done(outcome) => inner.counters.finished(outcome),
             Stage::Running if std::thread::panicking() => {
@@ -140,7 +137,7 @@ impl Drop for TaskGuard {
                 }
             }
         }
-        inner.pending.done();
+        inner.admission.finish(self.holds_permit.get());
     }
 }
 
@@ -148,7 +145,7 @@ impl Drop for TaskGuard {
 pub(crate) fn spawn_future<F, G>(
     inner: &Arc<Inner>,
     fut: F,
-    holds_slot: bool,
+    ticket: Ticket,
     group: G,
 ) -> TaskHandle<F::Output>
 where
@@ -157,7 +154,7 @@ where
     G: GroupCancel,
 {
     let id = inner.next_task_id();
-    let guard = TaskGuard::new(inner.clone(), id, holds_slot);
+    let guard = TaskGuard::new(inner.clone(), id, ticket);
     let join = inner.handle.spawn(run_future(guard, fut, group));
     TaskHandle::new(join, id)
 }
@@ -166,7 +163,7 @@ where
 ///
 /// Kept small on purpose: tokio moves a task's whole future several times per spawn, so
 /// every byte here costs on every task. The wait for a run permit, which needs the
-/// limiter's waiter node, is boxed (only tasks that really wait pay for it), and the
+/// admission queue's waiter node, is boxed (only tasks that really wait pay for it), and the
 /// cancellation waits are signal `Registration`s rather than `Notified` futures.
 async fn run_future<F: Future, G: GroupCancel>(
     guard: TaskGuard,
@@ -175,16 +172,22 @@ async fn run_future<F: Future, G: GroupCancel>(
 ) -> Option<F::Output> {
     // Arguments drop after the body's locals: the guard (declared first) drops last.
     let inner = &*guard.inner;
-    match inner.permits.try_acquire() {
-        Ok(()) => guard.keep_permit(),
-        Err(NoPermit::Closed) => return None,
-        Err(NoPermit::Busy) => {
-            let wait = wait_for_permit(inner, group.signal(), guard.id.get());
-            Box::pin(wait).await?;
-            guard.keep_permit();
+    if !guard.holds_permit.get() {
+        match inner.admission.try_acquire() {
+            Ok(()) => guard.keep_permit(),
+            Err(NoPermit::Shut) => return None,
+            Err(NoPermit::Busy) => {
+                let wait = wait_for_permit(inner, group.signal(), guard.id.get());
+                Box::pin(wait).await?;
+                guard.keep_permit();
+            }
         }
     }
-    if group.signal().is_some_and(Signal::is_cancelled) {
+    // A task admitted with a permit has not started either: it gives up like a queued
+    // one when the pool discards queued tasks.
+    if inner.discard_queued.load(Ordering::Acquire)
+        || group.signal().is_some_and(Signal::is_cancelled)
+    {
         return None;
     }
     guard.started();
@@ -276,7 +279,7 @@ impl<F: Future, G: GroupCancel> Future for Running<'_, F, G> {
 /// first (`None`). Biased towards the permit, so the group's signal is only registered
 /// with while the task really waits.
 async fn wait_for_permit(inner: &Inner, group: Option<&Signal>, key: u64) -> Option<()> {
-    let mut acquire = std::pin::pin!(inner.permits.acquire());
+    let mut acquire = std::pin::pin!(inner.admission.acquire());
     let mut group_cancel = group.map(|g| g.registration(key));
     std::future::poll_fn(|cx| {
         if let Poll::Ready(permit) = acquire.as_mut().poll(cx) {
@@ -291,17 +294,20 @@ async fn wait_for_permit(inner: &Inner, group: Option<&Signal>, key: u64) -> Opt
 }
 
 /// Hands an admitted closure to tokio's blocking pool once it has a run permit.
-pub(crate) fn spawn_job(inner: &Arc<Inner>, job: Job, holds_slot: bool) {
+pub(crate) fn spawn_job(inner: &Arc<Inner>, job: Job, ticket: Ticket) {
     let id = inner.next_task_id();
-    let guard = TaskGuard::new(inner.clone(), id, holds_slot);
+    let guard = TaskGuard::new(inner.clone(), id, ticket);
+    if ticket.permit {
+        return dispatch(inner, guard, job);
+    }
     // Fast path: a free permit (none is free while others wait).
-    match inner.permits.try_acquire() {
+    match inner.admission.try_acquire() {
         Ok(()) => dispatch(inner, guard, job),
-        Err(NoPermit::Closed) => drop((job, guard)),
+        Err(NoPermit::Shut) => drop((job, guard)),
         Err(NoPermit::Busy) => {
             let task_inner = inner.clone();
             inner.handle.spawn(async move {
-                if task_inner.permits.acquire().await.is_ok() {
+                if task_inner.admission.acquire().await.is_ok() {
                     dispatch(&task_inner, guard, job);
                 }
             });
@@ -313,6 +319,9 @@ pub(crate) fn spawn_job(inner: &Arc<Inner>, job: Job, holds_slot: bool) {
 fn dispatch(inner: &Arc<Inner>, guard: TaskGuard, job: Job) {
     guard.keep_permit();
     guard.release_slot();
+    if inner.discard_queued.load(Ordering::Acquire) {
+        return drop((job, guard));
+    }
     inner.handle.spawn_blocking(move || {
         guard.started();
         let outcome = job.run();
@@ -331,8 +340,15 @@ mod tests {
     #[test]
     fn task_future_stays_small() {
         let pool = crate::AsyncPool::new(1).unwrap();
-        assert!(pool.inner.pending.try_add());
-        let guard = TaskGuard::new(pool.inner.clone(), TaskId::new(0), false);
+        assert_eq!(
+            pool.inner.admission.admit(),
+            crate::admission::Admit::WithPermit
+        );
+        let ticket = Ticket {
+            slot: false,
+            permit: true,
+        };
+        let guard = TaskGuard::new(pool.inner.clone(), TaskId::new(0), ticket);
         let body = run_future(guard, async {}, ());
         assert!(
             std::mem::size_of_val(&body) <= 112,
@@ -341,7 +357,7 @@ mod tests {
         );
         drop(body);
         assert!(
-            pool.inner.pending.is_idle(),
+            pool.inner.admission.is_idle(),
             "the dropped guard counted its task"
         );
         assert_eq!(pool.inner.metrics().cancelled, 1);
