@@ -89,7 +89,7 @@ impl GroupToken {
 
     /// Completes once the group is cancelled.
     pub async fn cancelled(&self) {
-        self.0.cancelled(0).await;
+        self.0.cancelled().await;
     }
 }
 

@@ -177,7 +177,7 @@ async fn run_future<F: Future, G: GroupCancel>(
             Ok(()) => guard.keep_permit(),
             Err(NoPermit::Shut) => return None,
             Err(NoPermit::Busy) => {
-                let wait = wait_for_permit(inner, group.signal(), guard.id.get());
+                let wait = wait_for_permit(inner, group.signal());
                 Box::pin(wait).await?;
                 guard.keep_permit();
             }
@@ -193,8 +193,8 @@ async fn run_future<F: Future, G: GroupCancel>(
     guard.started();
     let out = Running::<F, G> {
         fut: std::pin::pin!(fut),
-        pool_cancel: inner.cancel_running.registration(guard.id.get()),
-        group_cancel: group.registration(guard.id.get()),
+        pool_cancel: inner.cancel_running.registration(),
+        group_cancel: group.registration(),
     }
     .await?;
     guard.finished(Outcome::Completed);
@@ -212,7 +212,7 @@ pub(crate) trait GroupCancel: Send + 'static {
     fn signal(&self) -> Option<&Signal>;
 
     /// A not-yet-registered wait on the group's signal.
-    fn registration(&self, key: u64) -> Self::Wait<'_>;
+    fn registration(&self) -> Self::Wait<'_>;
 
     /// `Ready` once the group is cancelled.
     fn poll_cancelled(wait: &mut Self::Wait<'_>, cx: &mut Context<'_>) -> Poll<()>;
@@ -225,7 +225,7 @@ impl GroupCancel for () {
         None
     }
 
-    fn registration(&self, _key: u64) {}
+    fn registration(&self) {}
 
     fn poll_cancelled((): &mut (), _cx: &mut Context<'_>) -> Poll<()> {
         Poll::Pending
@@ -239,8 +239,8 @@ impl GroupCancel for Arc<Signal> {
         Some(self)
     }
 
-    fn registration(&self, key: u64) -> Registration<'_> {
-        Signal::registration(self, key)
+    fn registration(&self) -> Registration<'_> {
+        Signal::registration(self)
     }
 
     fn poll_cancelled(wait: &mut Registration<'_>, cx: &mut Context<'_>) -> Poll<()> {
@@ -278,9 +278,9 @@ impl<F: Future, G: GroupCancel> Future for Running<'_, F, G> {
 /// Waits for a run permit, unless the pool closes its permits or the group is cancelled
 /// first (`None`). Biased towards the permit, so the group's signal is only registered
 /// with while the task really waits.
-async fn wait_for_permit(inner: &Inner, group: Option<&Signal>, key: u64) -> Option<()> {
+async fn wait_for_permit(inner: &Inner, group: Option<&Signal>) -> Option<()> {
     let mut acquire = std::pin::pin!(inner.admission.acquire());
-    let mut group_cancel = group.map(|g| g.registration(key));
+    let mut group_cancel = group.map(Signal::registration);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(permit) = acquire.as_mut().poll(cx) {
             return Poll::Ready(permit.ok());
