@@ -134,6 +134,7 @@ impl Admission {
     }
 
     /// Admits a task, with a permit if one is free and nobody is queued for one.
+    #[inline]
     pub(crate) fn admit(&self) -> Admit {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
@@ -198,6 +199,7 @@ impl Admission {
 
     /// A pending task is finished: gives its permit back (if it holds one) and counts it
     /// no longer pending, waking idle waiters if it was the last.
+    #[inline]
     pub(crate) fn finish(&self, holds_permit: bool) {
         let mut state = self.state.load(Ordering::Relaxed);
         let minus = PENDING + if holds_permit { HOLDER } else { 0 };
@@ -241,12 +243,18 @@ impl Admission {
     }
 
     /// Wakes idle waiters if `previous - minus` has no pending task and one waits.
+    #[inline]
     fn notify_if_idle(&self, previous: u64, minus: u64) {
         debug_assert!(previous / PENDING >= 1, "finish without a matching admit");
         if (previous - minus) / PENDING == 0 && previous & WAITER != 0 {
-            drop(lock(&self.waiters));
-            self.zero.notify_all();
+            self.notify_idle();
         }
+    }
+
+    #[cold]
+    fn notify_idle(&self) {
+        drop(lock(&self.waiters));
+        self.zero.notify_all();
     }
 
     /// The permit goes to the first live waiter, else back to the free count.
