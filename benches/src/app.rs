@@ -14,7 +14,7 @@ use crate::matrix::Plan;
 use crate::record::{Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::runner::{run_cell_in_child, spec_for};
 use crate::workloads::{self, Env, Scale, Workload};
-use crate::{machine, report};
+use crate::{estimate, machine, report};
 
 /// Compare worker pools: workpools strategies, rayon, tokio, threadpool, thread-per-task
 /// and sequential. With no arguments: `run --quick`.
@@ -80,6 +80,10 @@ pub struct RunArgs {
     /// Seconds (fractions allowed) after which a cell is killed and recorded as a timeout.
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Print the plan, the cells per workload and an estimate of the run time (which
+    /// errs long), then exit without measuring or writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 impl RunArgs {
@@ -180,6 +184,10 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     let started = Instant::now();
     let cores = machine::cores();
     let (plan, ws, cs) = select(args, cores)?;
+    if args.dry_run {
+        print!("{}", dry_run(&plan, &ws, &cs, cores)?);
+        return Ok(true);
+    }
     let mut meta = Meta {
         command: command_line,
         scale: Some(plan.scale),
@@ -278,6 +286,38 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     report::write_all(&dir, &data).map_err(|e| e.to_string())?;
     println!("{}", dir.display());
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// The `--dry-run` output: the plan and its estimated time (see [`crate::estimate`]).
+/// Starts the fixtures (their sizes enter the estimate) but measures nothing.
+///
+/// # Errors
+/// A message when a fixture fails to start.
+pub fn dry_run(
+    plan: &Plan,
+    ws: &[Box<dyn Workload>],
+    cs: &[Entry],
+    cores: usize,
+) -> Result<String, String> {
+    let fixtures = if ws.iter().any(|w| w.family().is_io()) {
+        let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
+        Some(Fixtures::start(plan.scale, max_conc)?)
+    } else {
+        None
+    };
+    let spec = fixtures
+        .as_ref()
+        .map(|f| f.spec().clone())
+        .unwrap_or_default();
+    let spin = machine::calibrate_spin();
+    let cells = plan.cells(ws, cs, cores);
+    let estimates = estimate::estimate(plan, ws, &cells, |cell| Env {
+        cores,
+        concurrency: cell.concurrency.unwrap_or(cores),
+        spin,
+        fixtures: spec.clone(),
+    });
+    Ok(estimate::render(plan, &estimates))
 }
 
 /// Re-renders the run folder `dir` from its `results.json`.

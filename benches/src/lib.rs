@@ -12,7 +12,8 @@
 //!   latency, idle CPU and memory per queued job; each states its hypothesis and checks
 //!   its result;
 //! - [`matrix`] and [`runner`]: the cells of a run, each measured in a child process with
-//!   a timeout; [`measure`] and [`stats`]: CPU time, memory, medians, percentiles;
+//!   a timeout; [`estimate`]: how long a plan takes (`pool-bench run --dry-run`);
+//!   [`measure`] and [`stats`]: CPU time, memory, medians, percentiles;
 //! - [`fixtures`]: loopback HTTP server and generated files, owned by the parent;
 //! - [`report`]: `README.md`, `raw.csv`, `results.json`, `summary.md` (with the "which
 //!   pool for which workload" table derived from the data) and SVG figures;
@@ -28,6 +29,7 @@
 pub mod app;
 pub mod contender;
 pub mod contenders;
+pub mod estimate;
 pub mod fixtures;
 pub mod machine;
 pub mod matrix;

@@ -182,3 +182,29 @@ fn a_wrong_answer_fails_the_run_and_is_shown_in_the_summary() {
     let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
     assert!(summary.contains("WRONG ANSWER"));
 }
+
+#[test]
+fn a_dry_run_prints_the_cells_and_an_estimate_and_writes_nothing() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--full",
+        "--dry-run",
+        "--workload",
+        "empty,idle",
+        "--contender",
+        "rayon,sequential",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8_lossy(&r.stdout);
+    // rayon at workers 1, 2, 4, 8 and sequential once for `empty`; one each for `idle`.
+    assert!(text.contains("Total: 7 cells, estimated"), "{text}");
+    assert!(text.contains("workers [1, 2, 4, 8]"), "{text}");
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("empty") && l.contains(" 5 ")));
+    assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0);
+}

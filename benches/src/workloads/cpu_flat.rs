@@ -17,7 +17,9 @@ use pool_testkit::kernels::spin_work;
 
 use super::{check, short, Env, Family, Output, Scale, ShardedCounter, Workload, WorkloadError};
 use crate::contender::{Contender, Work};
+use crate::estimate::{cpu_lanes, job_cost, times};
 use crate::measure::Clock;
+use crate::record::Cell;
 
 /// `jobs` jobs of about `work` of compute each (zero: an empty job that only counts).
 #[derive(Debug)]
@@ -108,6 +110,13 @@ impl Workload for SpinJobs {
             witness,
             ..Output::default()
         })
+    }
+
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        times(
+            self.jobs,
+            self.work / cpu_lanes(cell, env.cores) + job_cost(cell),
+        )
     }
 }
 

@@ -11,15 +11,26 @@
 //! count, nqueens against the sequential solution count (all from `pool_testkit::kernels`).
 
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use pool_testkit::kernels::{
-    count_nodes, fib_cutoff, fib_expected, fib_forks, nqueens, spin_work, Board, FibStep, Uts,
-    UtsShape,
+    count_nodes, fib_cutoff, fib_expected, fib_forks, nqueens, spin_work, subproblems, Board,
+    FibStep, Uts, UtsShape,
 };
 
 use super::{check, Env, Family, Output, Scale, ShardedCounter, Workload, WorkloadError};
 use crate::contender::{Contender, Forker, Spawner, TreeTask};
+use crate::estimate::{cpu_lanes, fork_cost, spawn_cost, times};
 use crate::measure::Clock;
+use crate::record::Cell;
+
+/// One call of the naive `fib` at a leaf (about 1 ns measured in release; errs long).
+const FIB_CALL: Duration = Duration::from_nanos(2);
+
+/// Sequential compute of fib(n): `2 * fib(n + 1) - 1` calls.
+fn fib_compute(n: u32) -> Duration {
+    times(2 * fib_expected(n + 1) - 1, FIB_CALL)
+}
 
 /// The five CPU-recursive workloads at `scale`.
 pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
@@ -52,7 +63,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
         Box::new(NQueens {
             n: scale.pick(7, 11, 13),
             split: scale.pick(2, 3, 4),
-            expected: OnceLock::new(),
+            reference: OnceLock::new(),
         }),
     ]
 }
@@ -117,6 +128,10 @@ impl Workload for FibJoin {
             ..Output::default()
         })
     }
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        fib_compute(self.n) / cpu_lanes(cell, env.cores)
+            + times(fib_forks(self.n, self.cutoff), fork_cost(cell))
+    }
 }
 
 /// fib(n) as a spawn tree: each split spawns two children, leaves add to a counter.
@@ -172,6 +187,10 @@ impl Workload for FibSpawn {
             ..Output::default()
         })
     }
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        fib_compute(self.n) / cpu_lanes(cell, env.cores)
+            + times(tasks(self.n, self.cutoff), spawn_cost(cell))
+    }
 }
 
 /// Tasks in a cutoff fib spawn tree: every fork has two children, plus the root.
@@ -180,7 +199,7 @@ fn tasks(n: u32, cutoff: u32) -> u64 {
 }
 
 /// Compute per UTS node, standing in for UTS's SHA-1 per node.
-const UTS_NODE_WORK: std::time::Duration = std::time::Duration::from_micros(1);
+const UTS_NODE_WORK: Duration = Duration::from_micros(1);
 
 /// A UTS T3-like (binomial) tree, one task per node doing ~1 us of work.
 #[derive(Debug)]
@@ -270,6 +289,12 @@ impl Workload for UtsTree {
             ..Output::default()
         })
     }
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        times(
+            self.nodes(),
+            UTS_NODE_WORK / cpu_lanes(cell, env.cores) + spawn_cost(cell),
+        )
+    }
 }
 
 impl UtsTree {
@@ -283,7 +308,18 @@ impl UtsTree {
 pub struct NQueens {
     n: u32,
     split: u32,
-    expected: OnceLock<u64>,
+    /// The sequential solution count and the time it took.
+    reference: OnceLock<(u64, Duration)>,
+}
+
+impl NQueens {
+    fn reference(&self) -> (u64, Duration) {
+        *self.reference.get_or_init(|| {
+            let t = Instant::now();
+            let count = nqueens(self.n);
+            (count, t.elapsed())
+        })
+    }
 }
 
 fn queens_task(
@@ -328,7 +364,7 @@ impl Workload for NQueens {
         _env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
-        let expected = *self.expected.get_or_init(|| nqueens(self.n));
+        let (expected, _) = self.reference();
         let sum = Arc::new(ShardedCounter::new());
         let tasks = Arc::new(ShardedCounter::new());
         let root = queens_task(
@@ -346,5 +382,12 @@ impl Workload for NQueens {
             witness,
             ..Output::default()
         })
+    }
+    /// Times the sequential count once; tasks are the boards down to the split row.
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        let boards = (0..=self.split)
+            .map(|row| subproblems(self.n, row).len() as u64)
+            .sum();
+        self.reference().1 / cpu_lanes(cell, env.cores) + times(boards, spawn_cost(cell))
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::{check, Env, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, Work};
 use crate::measure::Clock;
+use crate::record::Cell;
 
 /// Sparse work for `span`.
 #[derive(Debug)]
@@ -77,5 +78,8 @@ impl Workload for Idle {
             witness,
             ..Output::default()
         })
+    }
+    fn rep_estimate(&self, _env: &Env, _cell: &Cell) -> Duration {
+        self.span + self.every
     }
 }

@@ -11,112 +11,16 @@
 //! the server's `a..z` pattern); `files` checks the sum of every byte of every file
 //! against a sequential read.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use pool_testkit::fixtures::http_get;
-
-use super::{check, short, Env, Family, InFlight, Output, Scale, Workload, WorkloadError};
-use crate::contender::{Contender, ContenderError, IoMode, Task, TaskFuture, Work};
-use crate::fixtures::http_get_async;
+use super::io::{fixture_dir, flat_output, job_async, run_io_jobs, IoErrors, IoJob, Requests};
+use super::{check, short, Env, Family, Output, Scale, Workload, WorkloadError};
+use crate::contender::{Contender, IoMode};
+use crate::estimate::{io_lanes, job_cost, times, waves, SLEEP_SLACK};
 use crate::measure::Clock;
-
-/// One I/O job, in the form its contender runs it.
-pub(super) enum IoJob {
-    /// A closure that blocks its thread.
-    Blocking(Task),
-    /// A future for an async contender.
-    Async(TaskFuture),
-}
-
-/// Counts I/O failures inside jobs and keeps the first message.
-#[derive(Debug, Default)]
-pub(super) struct IoErrors {
-    count: AtomicU64,
-    first: Mutex<Option<String>>,
-}
-
-impl IoErrors {
-    pub(super) fn record(&self, e: impl std::fmt::Display) {
-        if self.count.fetch_add(1, Ordering::Relaxed) == 0 {
-            *self.first.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
-        }
-    }
-
-    pub(super) fn check(&self) -> Result<(), WorkloadError> {
-        match self.count.load(Ordering::Relaxed) {
-            0 => Ok(()),
-            n => {
-                let first = self
-                    .first
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clone();
-                Err(ContenderError::Failed(format!(
-                    "{n} I/O error(s), first: {}",
-                    first.unwrap_or_default()
-                ))
-                .into())
-            }
-        }
-    }
-}
-
-/// The concurrency a contender actually gets: `c`, one for `sequential`, `N` for one
-/// thread per task.
-pub(super) fn effective_concurrency(c: &dyn Contender, env: &Env, n: u64) -> u64 {
-    if !c.queues() {
-        1
-    } else if c.workers().is_none() {
-        n
-    } else {
-        env.concurrency as u64
-    }
-}
-
-/// Little's-law lower bound on the makespan of `n` waits of `d` with `conc` in flight.
-pub(super) fn littles_bound(n: u64, conc: u64, d: Duration) -> u64 {
-    n.div_ceil(conc.max(1)) * d.as_nanos() as u64
-}
-
-/// Submits `n` jobs made by `make` (capping async contenders at `env.concurrency` in
-/// flight) and waits for them.
-pub(super) fn run_io_jobs(
-    c: &dyn Contender,
-    env: &Env,
-    n: u64,
-    make: impl Fn(u64, IoMode) -> IoJob,
-) -> Result<(), WorkloadError> {
-    let mode = c.io_mode();
-    let limiter = (mode == IoMode::Async).then(|| InFlight::new(env.concurrency));
-    for i in 0..n {
-        let permit = limiter.as_ref().map(InFlight::acquire);
-        match make(i, mode) {
-            IoJob::Blocking(task) => {
-                c.submit(
-                    Box::new(move || {
-                        task();
-                        drop(permit);
-                    }),
-                    Work::Blocking,
-                )?;
-            }
-            IoJob::Async(fut) => c.submit_async(Box::pin(async move {
-                fut.await;
-                drop(permit);
-            }))?,
-        }
-    }
-    c.wait()?;
-    Ok(())
-}
-
-/// Wraps a future as an [`IoJob::Async`].
-pub(super) fn job_async(f: impl Future<Output = ()> + Send + 'static) -> IoJob {
-    IoJob::Async(Box::pin(f))
-}
+use crate::record::Cell;
 
 /// The three I/O-flat workloads at `scale`.
 pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
@@ -125,10 +29,11 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
             n: scale.pick(64, 256, 2048),
             d: Duration::from_millis(scale.pick(1, 2, 5)),
         }),
-        Box::new(TcpRr {
+        Box::new(TcpRr(Requests {
             n: scale.pick(64, 256, 2048),
-            body: 256,
-        }),
+            len: 256,
+            compute: Duration::ZERO,
+        })),
         Box::new(Files {
             expected: OnceLock::new(),
         }),
@@ -179,31 +84,16 @@ impl Workload for Sleep {
         })?;
         clock.stop();
         let witness = check("waits", self.n, done.load(Ordering::Relaxed))?;
-        let bound = littles_bound(self.n, effective_concurrency(c, env, self.n), d);
-        Ok(Output {
-            jobs: self.n,
-            witness,
-            bound_ns: Some(bound),
-            ..Output::default()
-        })
+        Ok(flat_output(c, env, self.n, d, witness))
+    }
+    fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
+        waves(self.n, io_lanes(cell, self.n), self.d + SLEEP_SLACK) + times(self.n, job_cost(cell))
     }
 }
 
 /// `n` request/response exchanges with the loopback server (`/bytes/<body>`).
 #[derive(Debug)]
-pub struct TcpRr {
-    n: u64,
-    body: usize,
-}
-
-/// Whether `body` is the server's `/bytes/<len>` answer: `len` bytes of repeating `a..z`.
-pub(super) fn is_pattern(body: &[u8], len: usize) -> bool {
-    body.len() == len
-        && body
-            .iter()
-            .enumerate()
-            .all(|(i, &b)| b == b'a' + (i % 26) as u8)
-}
+pub struct TcpRr(Requests);
 
 impl Workload for TcpRr {
     fn name(&self) -> &'static str {
@@ -218,7 +108,7 @@ impl Workload for TcpRr {
     fn params(&self, env: &Env) -> String {
         format!(
             "{} GETs of {} B, service time {}us, one connection each",
-            self.n, self.body, env.fixtures.service_us
+            self.0.n, self.0.len, env.fixtures.service_us
         )
     }
     fn run(
@@ -227,51 +117,15 @@ impl Workload for TcpRr {
         env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
-        let addr = env
-            .fixtures
-            .http
-            .ok_or_else(|| WorkloadError::Setup("no http server".into()))?;
-        let good = Arc::new(AtomicU64::new(0));
-        let errors = Arc::new(IoErrors::default());
-        let len = self.body;
-        let path = format!("/bytes/{len}");
-        clock.start();
-        run_io_jobs(c, env, self.n, |_, mode| {
-            let (good, errors, path) = (Arc::clone(&good), Arc::clone(&errors), path.clone());
-            match mode {
-                IoMode::Blocking => {
-                    IoJob::Blocking(Box::new(move || match http_get(addr, &path) {
-                        Ok(r) if is_pattern(&r.body, len) => {
-                            good.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Ok(r) => errors.record(format!("bad body of {} bytes", r.body.len())),
-                        Err(e) => errors.record(e),
-                    }))
-                }
-                IoMode::Async => job_async(async move {
-                    match http_get_async(addr, &path).await {
-                        Ok(b) if is_pattern(&b, len) => {
-                            good.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Ok(b) => errors.record(format!("bad body of {} bytes", b.len())),
-                        Err(e) => errors.record(e),
-                    }
-                }),
-            }
-        })?;
-        clock.stop();
-        errors.check()?;
-        let witness = check("good responses", self.n, good.load(Ordering::Relaxed))?;
-        let service = Duration::from_micros(env.fixtures.service_us);
-        let bound = littles_bound(self.n, effective_concurrency(c, env, self.n), service);
-        Ok(Output {
-            jobs: self.n,
-            witness,
-            bound_ns: Some(bound),
-            ..Output::default()
-        })
+        self.0.run(c, env, clock, "good responses")
+    }
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        self.0.rep_estimate(env, cell)
     }
 }
+
+/// Reading one 16 KiB file from the page cache, open to close (errs long).
+const FILE_READ: Duration = Duration::from_micros(30);
 
 /// Reads each generated file once and sums its bytes.
 #[derive(Debug)]
@@ -306,11 +160,7 @@ impl Workload for Files {
         env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
-        let dir = env
-            .fixtures
-            .files_dir
-            .clone()
-            .ok_or_else(|| WorkloadError::Setup("no files".into()))?;
+        let dir = fixture_dir(env.fixtures.files_dir.as_deref(), "files")?;
         let count = env.fixtures.files.0;
         let expected = self
             .expected
@@ -344,5 +194,10 @@ impl Workload for Files {
             witness,
             ..Output::default()
         })
+    }
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        let count = u64::from(env.fixtures.files.0);
+        let lanes = io_lanes(cell, count).min(env.cores as u64).max(1) as u32;
+        times(count, FILE_READ) / lanes + times(count, job_cost(cell))
     }
 }

@@ -16,14 +16,17 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use pool_testkit::fixtures::{http_get, page_path, parse_links, LinkGraph, PageId};
 
-use super::io_flat::IoErrors;
+use super::io::{fixture_dir, http_addr, IoErrors};
 use super::{check, Env, Family, InFlight, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, IoMode, Spawner, TreeTask};
+use crate::estimate::{cpu_lanes, io_lanes, spawn_cost, times, waves, CONNECTION};
 use crate::fixtures::http_get_async;
 use crate::measure::Clock;
+use crate::record::Cell;
 
 /// What visiting one item yields: the items it leads to.
 type Visit<T> = Pin<Box<dyn Future<Output = Result<Vec<T>, String>> + Send>>;
@@ -136,14 +139,9 @@ impl Workload for Crawl {
         env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
-        let addr = env
-            .fixtures
-            .http
-            .ok_or_else(|| WorkloadError::Setup("no http server".into()))?;
-        let (seed, pages, extra) = env.fixtures.graph;
-        let expected = LinkGraph::generate(seed, pages, extra)
-            .reachable_from(0)
-            .len() as u64;
+        let addr = http_addr(env)?;
+        let pages = env.fixtures.graph.1;
+        let expected = reachable(env);
         let errors = Arc::new(IoErrors::default());
         let st = Arc::new(CrawlState {
             addr,
@@ -191,6 +189,25 @@ impl Workload for Crawl {
             ..Output::default()
         })
     }
+    /// Like `tcp-rr` over the reachable pages, plus one service time per level of the
+    /// widening frontier (at most log2(pages) + 1 levels of a random graph, errs long).
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        let pages = reachable(env);
+        let each = Duration::from_micros(env.fixtures.service_us) + CONNECTION;
+        let levels = u64::from(pages.max(1).ilog2() + 1);
+        waves(pages, io_lanes(cell, pages), each)
+            .max(times(pages, CONNECTION) / cpu_lanes(cell, env.cores))
+            + times(levels, each)
+            + times(pages, spawn_cost(cell))
+    }
+}
+
+/// Pages reachable from page 0 in the served graph: the crawl's expected count.
+fn reachable(env: &Env) -> u64 {
+    let (seed, pages, extra) = env.fixtures.graph;
+    LinkGraph::generate(seed, pages, extra)
+        .reachable_from(0)
+        .len() as u64
 }
 
 /// Walks the generated directory tree, counting directories, files and bytes.
@@ -268,11 +285,7 @@ impl Workload for DirWalk {
         env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
-        let root = env
-            .fixtures
-            .tree_root
-            .clone()
-            .ok_or_else(|| WorkloadError::Setup("no tree".into()))?;
+        let root = fixture_dir(env.fixtures.tree_root.as_deref(), "tree")?;
         let totals = Arc::new(Totals::default());
         let errors = Arc::new(IoErrors::default());
         clock.start();
@@ -315,4 +328,21 @@ impl Workload for DirWalk {
             ..Output::default()
         })
     }
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        let dirs = env.fixtures.tree_expected.0;
+        let lanes = io_lanes(cell, dirs).min(env.cores as u64).max(1) as u32;
+        let list = match cell.io_mode {
+            IoMode::Blocking => DIR_LIST,
+            IoMode::Async => DIR_LIST_ASYNC,
+        };
+        times(dirs, list) / lanes + times(dirs, spawn_cost(cell))
+    }
 }
+
+/// Listing one generated directory (about 8 files) with its files' metadata, from the
+/// cache, with blocking calls (errs long).
+const DIR_LIST: Duration = Duration::from_micros(150);
+
+/// The same through `tokio::fs`, where every call is a `spawn_blocking` round trip
+/// (about 0.6 ms per directory measured one at a time; errs long).
+const DIR_LIST_ASYNC: Duration = Duration::from_micros(800);

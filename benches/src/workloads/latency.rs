@@ -23,7 +23,9 @@ use pool_testkit::kernels::spin_work;
 
 use super::{check, Env, Family, Output, Scale, ShardedCounter, Workload, WorkloadError};
 use crate::contender::{Contender, Work};
+use crate::estimate::{cpu_lanes, job_cost, times};
 use crate::measure::Clock;
+use crate::record::Cell;
 
 /// Open-loop latency at `load` (a fraction of the machine's capacity).
 #[derive(Debug)]
@@ -135,5 +137,11 @@ impl Workload for Latency {
             latencies_ns: latencies,
             ..Output::default()
         })
+    }
+    /// The arrivals' span, or the work on the contender's lanes when it is overloaded.
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        let arrivals = times(self.n, self.interval(env));
+        let work = times(self.n, SERVICE) / cpu_lanes(cell, env.cores);
+        arrivals.max(work) + times(self.n, job_cost(cell))
     }
 }

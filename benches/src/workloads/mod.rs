@@ -21,6 +21,7 @@
 mod cpu_flat;
 mod cpu_recursive;
 mod idle;
+mod io;
 mod io_flat;
 mod io_recursive;
 mod latency;
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use crate::contender::{Contender, ContenderError};
 use crate::fixtures::FixtureSpec;
 use crate::measure::Clock;
+use crate::record::Cell;
 
 pub use limit::{InFlight, Permit};
 pub use shard::ShardedCounter;
@@ -201,6 +203,10 @@ pub trait Workload: Send + Sync {
         env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError>;
+    /// An estimate of one repetition's wall time in `cell` on `env.cores` cores, from the
+    /// parameters and the per-job costs in [`crate::estimate`]; it errs long. Used by
+    /// `pool-bench run --dry-run`.
+    fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration;
 }
 
 /// Every workload at `scale`, in report order.

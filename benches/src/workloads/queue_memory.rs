@@ -11,10 +11,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use super::{check, Env, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, Work};
+use crate::estimate::{job_cost, times};
 use crate::measure::{rss_kib, Clock, HeapCounter};
+use crate::record::Cell;
 
 /// `n` jobs queued behind blocked workers.
 #[derive(Debug)]
@@ -30,6 +33,9 @@ impl QueueMemory {
         }
     }
 }
+
+/// How long the blocking jobs get to reach the gate before the count starts.
+const SETTLE: Duration = Duration::from_millis(20);
 
 /// Holds jobs until opened.
 #[derive(Debug, Default)]
@@ -87,7 +93,7 @@ impl Workload for QueueMemory {
         for _ in 0..blockers {
             c.submit(job(&gate, &done), Work::Cpu)?;
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(SETTLE);
         let heap = HeapCounter::start();
         let rss0 = rss_kib();
         clock.start();
@@ -111,5 +117,9 @@ impl Workload for QueueMemory {
                 .map(|(a, b)| per((b as f64 - a as f64) * 1024.0)),
             ..Output::default()
         })
+    }
+    /// Each job is queued, then run once the gate opens.
+    fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
+        SETTLE + times(self.n, job_cost(cell)) * 2
     }
 }

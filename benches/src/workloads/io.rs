@@ -1,0 +1,295 @@
+//! Plumbing shared by the I/O workloads (`io_flat`, `io_recursive`, `mixed`): submitting
+//! blocking or async jobs with at most `c` in flight, counting failures inside jobs,
+//! request jobs against the loopback server with their checks, and the Little's-law
+//! bound.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use pool_testkit::fixtures::http_get;
+use pool_testkit::kernels::spin_work;
+
+use super::{check, Env, InFlight, Output, WorkloadError};
+use crate::contender::{Contender, ContenderError, IoMode, Task, TaskFuture, Work};
+use crate::estimate::{cpu_lanes, io_lanes, job_cost, times, waves, CONNECTION};
+use crate::fixtures::http_get_async;
+use crate::measure::Clock;
+use crate::record::Cell;
+
+/// One I/O job, in the form its contender runs it.
+pub(super) enum IoJob {
+    /// A closure that blocks its thread.
+    Blocking(Task),
+    /// A future for an async contender.
+    Async(TaskFuture),
+}
+
+/// Wraps a future as an [`IoJob::Async`].
+pub(super) fn job_async(f: impl Future<Output = ()> + Send + 'static) -> IoJob {
+    IoJob::Async(Box::pin(f))
+}
+
+/// Submits `n` jobs made by `make` (capping async contenders at `env.concurrency` in
+/// flight) and waits for them.
+pub(super) fn run_io_jobs(
+    c: &dyn Contender,
+    env: &Env,
+    n: u64,
+    make: impl Fn(u64, IoMode) -> IoJob,
+) -> Result<(), WorkloadError> {
+    let mode = c.io_mode();
+    let limiter = (mode == IoMode::Async).then(|| InFlight::new(env.concurrency));
+    for i in 0..n {
+        let permit = limiter.as_ref().map(InFlight::acquire);
+        match make(i, mode) {
+            IoJob::Blocking(task) => {
+                c.submit(
+                    Box::new(move || {
+                        task();
+                        drop(permit);
+                    }),
+                    Work::Blocking,
+                )?;
+            }
+            IoJob::Async(fut) => c.submit_async(Box::pin(async move {
+                fut.await;
+                drop(permit);
+            }))?,
+        }
+    }
+    c.wait()?;
+    Ok(())
+}
+
+/// Counts I/O failures inside jobs and keeps the first message.
+#[derive(Debug, Default)]
+pub(super) struct IoErrors {
+    count: AtomicU64,
+    first: Mutex<Option<String>>,
+}
+
+impl IoErrors {
+    pub(super) fn record(&self, e: impl std::fmt::Display) {
+        if self.count.fetch_add(1, Ordering::Relaxed) == 0 {
+            *self.first.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
+        }
+    }
+
+    pub(super) fn check(&self) -> Result<(), WorkloadError> {
+        match self.count.load(Ordering::Relaxed) {
+            0 => Ok(()),
+            n => {
+                let first = self
+                    .first
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                Err(ContenderError::Failed(format!(
+                    "{n} I/O error(s), first: {}",
+                    first.unwrap_or_default()
+                ))
+                .into())
+            }
+        }
+    }
+}
+
+/// Whether `body` is the server's `/bytes/<len>` answer: `len` bytes of repeating `a..z`.
+pub(super) fn is_pattern(body: &[u8], len: usize) -> bool {
+    body.len() == len
+        && body
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == b'a' + (i % 26) as u8)
+}
+
+/// The loopback HTTP server's address.
+///
+/// # Errors
+/// [`WorkloadError::Setup`] when the run started no server.
+pub(super) fn http_addr(env: &Env) -> Result<SocketAddr, WorkloadError> {
+    env.fixtures
+        .http
+        .ok_or_else(|| WorkloadError::Setup("no http server".into()))
+}
+
+/// A generated fixture's folder.
+///
+/// # Errors
+/// [`WorkloadError::Setup`] when the run generated none.
+pub(super) fn fixture_dir(dir: Option<&Path>, what: &str) -> Result<PathBuf, WorkloadError> {
+    dir.map(Path::to_path_buf)
+        .ok_or_else(|| WorkloadError::Setup(format!("no {what}")))
+}
+
+/// `n` jobs that each spin for `compute`, then GET `/bytes/<len>` from the loopback
+/// server (one connection each) and check the body: `tcp-rr` without compute, `mixed`
+/// with it.
+#[derive(Debug)]
+pub(super) struct Requests {
+    /// Jobs.
+    pub(super) n: u64,
+    /// Response body length.
+    pub(super) len: usize,
+    /// Compute before each request.
+    pub(super) compute: Duration,
+}
+
+impl Requests {
+    /// Runs the jobs on `c` between `clock`'s start and stop; the witness counts good
+    /// jobs as `what`.
+    ///
+    /// # Errors
+    /// No server, a contender error, an I/O error inside a job, or a wrong answer.
+    pub(super) fn run(
+        &self,
+        c: &dyn Contender,
+        env: &Env,
+        clock: &mut Clock,
+        what: &str,
+    ) -> Result<Output, WorkloadError> {
+        let addr = http_addr(env)?;
+        let iters = env.spin.iterations_for(self.compute);
+        let want = spin_work(iters);
+        let responses = Arc::new(Responses::new(self.len));
+        let path = responses.path();
+        clock.start();
+        run_io_jobs(c, env, self.n, |_, mode| {
+            let (responses, path) = (Arc::clone(&responses), path.clone());
+            match mode {
+                IoMode::Blocking => IoJob::Blocking(Box::new(move || {
+                    let spun = spin_work(iters);
+                    responses.record(http_get(addr, &path).map(|r| r.body), spun == want);
+                })),
+                IoMode::Async => job_async(async move {
+                    let spun = spin_work(iters);
+                    responses.record(http_get_async(addr, &path).await, spun == want);
+                }),
+            }
+        })?;
+        clock.stop();
+        let witness = responses.witness(what, self.n)?;
+        let service = Duration::from_micros(env.fixtures.service_us);
+        Ok(flat_output(c, env, self.n, service, witness))
+    }
+
+    /// Waves of compute, service time and a connection, or the compute and connections
+    /// on the CPU lanes, whichever is longer.
+    pub(super) fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
+        let service = Duration::from_micros(env.fixtures.service_us);
+        let cpu = self.compute + CONNECTION;
+        waves(self.n, io_lanes(cell, self.n), service + cpu)
+            .max(times(self.n, cpu) / cpu_lanes(cell, env.cores))
+            + times(self.n, job_cost(cell))
+    }
+}
+
+/// Good `/bytes/<len>` responses and failed requests, counted from inside jobs.
+#[derive(Debug)]
+struct Responses {
+    len: usize,
+    good: AtomicU64,
+    errors: IoErrors,
+}
+
+impl Responses {
+    /// Counts answers to `/bytes/<len>`.
+    fn new(len: usize) -> Responses {
+        Responses {
+            len,
+            good: AtomicU64::new(0),
+            errors: IoErrors::default(),
+        }
+    }
+
+    /// The path every request asks for.
+    fn path(&self) -> String {
+        format!("/bytes/{}", self.len)
+    }
+
+    /// Counts one request's outcome: good when it got the expected body and `also` holds
+    /// (the job's other check).
+    fn record<B: AsRef<[u8]>, E: std::fmt::Display>(&self, got: Result<B, E>, also: bool) {
+        match got {
+            Ok(b) if also && is_pattern(b.as_ref(), self.len) => {
+                self.good.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(b) => self.errors.record(format!(
+                "bad response ({} bytes, other check {})",
+                b.as_ref().len(),
+                if also { "passed" } else { "failed" }
+            )),
+            Err(e) => self.errors.record(e),
+        }
+    }
+
+    /// The witness once every job has ended: no I/O error and `n` good responses.
+    ///
+    /// # Errors
+    /// The first I/O error, or a wrong answer when responses are missing.
+    fn witness(&self, what: &str, n: u64) -> Result<String, WorkloadError> {
+        self.errors.check()?;
+        check(what, n, self.good.load(Ordering::Relaxed))
+    }
+}
+
+/// The concurrency a contender actually gets: `c`, one for `sequential`, `N` for one
+/// thread per task.
+fn effective_concurrency(c: &dyn Contender, env: &Env, n: u64) -> u64 {
+    if !c.queues() {
+        1
+    } else if c.workers().is_none() {
+        n
+    } else {
+        env.concurrency as u64
+    }
+}
+
+/// Little's-law lower bound on the makespan of `n` waits of `d` with `conc` in flight.
+pub(super) fn littles_bound(n: u64, conc: u64, d: Duration) -> u64 {
+    n.div_ceil(conc.max(1)) * d.as_nanos() as u64
+}
+
+/// The output of `n` flat waits of `d` each on `c`, with their Little's-law bound.
+pub(super) fn flat_output(
+    c: &dyn Contender,
+    env: &Env,
+    n: u64,
+    d: Duration,
+    witness: String,
+) -> Output {
+    Output {
+        jobs: n,
+        witness,
+        bound_ns: Some(littles_bound(n, effective_concurrency(c, env, n), d)),
+        ..Output::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_is_waves_of_waits() {
+        assert_eq!(littles_bound(10, 4, Duration::from_nanos(5)), 15);
+        assert_eq!(littles_bound(10, 0, Duration::from_nanos(5)), 50);
+    }
+
+    #[test]
+    fn responses_count_only_good_bodies_and_report_the_first_error() {
+        let r = Responses::new(30);
+        assert_eq!(r.path(), "/bytes/30");
+        let good: Vec<u8> = (0..30).map(|i| b'a' + (i % 26) as u8).collect();
+        r.record(Ok::<_, String>(good.clone()), true);
+        assert_eq!(r.witness("good", 1).expect("one good"), "good=1");
+        r.record(Ok::<_, String>(good), false);
+        r.record(Err::<Vec<u8>, _>("refused"), true);
+        let err = r.witness("good", 1).expect_err("errors");
+        assert!(err.to_string().contains("2 I/O error(s)"), "{err}");
+    }
+}
