@@ -67,7 +67,7 @@ impl Fixtures {
     /// A description of the fixture that failed to start.
     pub fn start(scale: Scale, max_concurrency: usize) -> Result<Fixtures, String> {
         let service = Duration::from_millis(1);
-        let graph = (11, scale.pick(64, 512, 4096), 3);
+        let graph = (11, scale.pick(64, 512, 1024), 3);
         let config = ServerConfig {
             service_time: service,
             handler_threads: max_concurrency + 16,

@@ -34,6 +34,13 @@ pub struct Plan {
 
 impl Plan {
     /// The defaults for `scale` on a machine with `cores` cores.
+    ///
+    /// `Full` is sized to fit a reference run in well under an hour on two cores: every
+    /// cell gets a warm-up and at least 5 repetitions (median and interquartile range),
+    /// fast cells add repetitions for up to 3 s (at most 15), and the 60 s timeout only
+    /// catches cells that cannot finish 6 repetitions in it (one thread per task on the
+    /// deepest recursive workloads), which are recorded as `timeout`. `pool-bench run
+    /// --full --dry-run` prints the estimate.
     pub fn new(scale: Scale, cores: usize) -> Plan {
         let conc_full: Vec<usize> = (0..=10).map(|i| 1 << i).collect();
         Plan {
@@ -44,8 +51,8 @@ impl Plan {
             min_reps: scale.pick(1, 3, 5),
             max_reps: scale.pick(1, 5, 15),
             warmup: scale.pick(0, 1, 1),
-            budget: Duration::from_secs(scale.pick(1, 2, 20)),
-            timeout: Duration::from_secs(scale.pick(30, 60, 600)),
+            budget: Duration::from_millis(scale.pick(1_000, 2_000, 3_000)),
+            timeout: Duration::from_secs(scale.pick(30, 60, 60)),
         }
     }
 
@@ -125,6 +132,21 @@ mod tests {
                     .any(|x| x.workload == w.name() && x.contender == c.name));
             }
         }
+    }
+
+    #[test]
+    fn the_full_plan_keeps_every_sweep_point_and_five_repetitions() {
+        let plan = Plan::new(Scale::Full, 2);
+        assert_eq!(plan.workers, [1, 2, 4, 8]);
+        let powers: Vec<usize> = (0..=10).map(|i| 1 << i).collect();
+        assert_eq!(plan.concurrency, powers);
+        assert!(plan.min_reps >= 5 && plan.max_reps >= plan.min_reps && plan.warmup >= 1);
+        let cells = plan.cells(
+            &crate::workloads::all(Scale::Full),
+            &crate::contenders::all(),
+            2,
+        );
+        assert_eq!(cells.len(), 780);
     }
 
     #[test]

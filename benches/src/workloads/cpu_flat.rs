@@ -33,21 +33,21 @@ pub struct SpinJobs {
 pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
     let mk = |name, work, jobs| -> Box<dyn Workload> { Box::new(SpinJobs { name, work, jobs }) };
     vec![
-        mk("empty", Duration::ZERO, scale.pick(2_000, 20_000, 200_000)),
+        mk("empty", Duration::ZERO, scale.pick(2_000, 20_000, 100_000)),
         mk(
             "spin-1us",
             Duration::from_micros(1),
-            scale.pick(2_000, 20_000, 200_000),
+            scale.pick(2_000, 20_000, 100_000),
         ),
         mk(
             "spin-100us",
             Duration::from_micros(100),
-            scale.pick(100, 2_000, 20_000),
+            scale.pick(100, 2_000, 5_000),
         ),
         mk(
             "spin-10ms",
             Duration::from_millis(10),
-            scale.pick(4, 20, 400),
+            scale.pick(4, 20, 100),
         ),
     ]
 }

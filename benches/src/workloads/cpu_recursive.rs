@@ -42,7 +42,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
         }),
         Box::new(FibJoin {
             name: "fib-join-nocut",
-            n: scale.pick(14, 22, 27),
+            n: scale.pick(14, 22, 32),
             cutoff: 0,
         }),
         Box::new(FibSpawn {

@@ -26,7 +26,7 @@ impl Idle {
     /// The idle workload at `scale`.
     pub fn new(scale: Scale) -> Idle {
         Idle {
-            span: Duration::from_millis(scale.pick(200, 500, 3_000)),
+            span: Duration::from_millis(scale.pick(200, 500, 1_000)),
             every: Duration::from_millis(10),
         }
     }

@@ -26,11 +26,11 @@ use crate::record::Cell;
 pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
     vec![
         Box::new(Sleep {
-            n: scale.pick(64, 256, 2048),
-            d: Duration::from_millis(scale.pick(1, 2, 5)),
+            n: scale.pick(64, 256, 1024),
+            d: Duration::from_millis(scale.pick(1, 2, 2)),
         }),
         Box::new(TcpRr(Requests {
-            n: scale.pick(64, 256, 2048),
+            n: scale.pick(64, 256, 1024),
             len: 256,
             compute: Duration::ZERO,
         })),

@@ -25,7 +25,7 @@ impl Mixed {
     /// The mixed workload at `scale`.
     pub fn new(scale: Scale) -> Mixed {
         Mixed(Requests {
-            n: scale.pick(64, 256, 2048),
+            n: scale.pick(64, 256, 1024),
             len: 64,
             compute: Duration::from_micros(50),
         })

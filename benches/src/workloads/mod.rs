@@ -51,7 +51,8 @@ pub enum Scale {
     Smoke,
     /// The default: the whole matrix in under ten minutes on two cores.
     Quick,
-    /// Reference sizes: hours.
+    /// Reference sizes and the full sweeps: 30-35 minutes on two cores (see
+    /// `pool-bench run --full --dry-run`).
     Full,
 }
 

@@ -29,7 +29,7 @@ impl QueueMemory {
     /// The queue-memory workload at `scale`.
     pub fn new(scale: Scale) -> QueueMemory {
         QueueMemory {
-            n: scale.pick(500, 10_000, 100_000),
+            n: scale.pick(500, 10_000, 20_000),
         }
     }
 }
