@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::contenders::{self, Entry};
-use crate::fixtures::Fixtures;
+use crate::fixtures::{FixtureSpec, Fixtures};
 use crate::matrix::Plan;
 use crate::record::{Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::runner::{run_cell_in_child, spec_for};
@@ -177,6 +177,21 @@ fn progress(len: usize) -> ProgressBar {
     pb
 }
 
+/// Starts the loopback fixtures when an I/O workload is selected, sized for the plan's
+/// largest concurrency; returns them (alive until dropped) and their spec.
+fn start_fixtures(
+    plan: &Plan,
+    ws: &[Box<dyn Workload>],
+) -> Result<(Option<Fixtures>, FixtureSpec), String> {
+    if !ws.iter().any(|w| w.family().is_io()) {
+        return Ok((None, FixtureSpec::default()));
+    }
+    let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
+    let fixtures = Fixtures::start(plan.scale, max_conc)?;
+    let spec = fixtures.spec().clone();
+    Ok((Some(fixtures), spec))
+}
+
 /// Runs the matrix `args` selects and writes the run folder. Returns whether every
 /// answer was right (no `wrong-answer` cell).
 ///
@@ -201,17 +216,7 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     meta.timeout_s = plan.timeout.as_secs_f64();
     let spin = machine::calibrate_spin();
     meta.spin_ns_per_iter = spin.nanos_per_iteration();
-    let needs_fixtures = ws.iter().any(|w| w.family().is_io());
-    let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
-    let fixtures = if needs_fixtures {
-        Some(Fixtures::start(plan.scale, max_conc)?)
-    } else {
-        None
-    };
-    let spec = fixtures
-        .as_ref()
-        .map(|f| f.spec().clone())
-        .unwrap_or_default();
+    let (fixtures, spec) = start_fixtures(&plan, &ws)?;
     let env = Env {
         cores,
         concurrency: cores,
@@ -302,16 +307,7 @@ pub fn dry_run(
     cs: &[Entry],
     cores: usize,
 ) -> Result<String, String> {
-    let fixtures = if ws.iter().any(|w| w.family().is_io()) {
-        let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
-        Some(Fixtures::start(plan.scale, max_conc)?)
-    } else {
-        None
-    };
-    let spec = fixtures
-        .as_ref()
-        .map(|f| f.spec().clone())
-        .unwrap_or_default();
+    let (_fixtures, spec) = start_fixtures(plan, ws)?;
     let spin = machine::calibrate_spin();
     let cells = plan.cells(ws, cs, cores);
     let estimates = estimate::estimate(plan, ws, &cells, |cell| Env {
