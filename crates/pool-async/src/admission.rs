@@ -58,6 +58,8 @@ use std::time::{Duration, Instant};
 use pool_core::sync::atomic::{AtomicU64, Ordering};
 use pool_core::sync::{lock, wait, Arc, Condvar, Mutex};
 
+use crate::padded::Padded;
+
 const WAITER: u64 = 1;
 const CLOSED: u64 = 1 << 1;
 const QUEUED: u64 = 1 << 2;
@@ -109,7 +111,8 @@ struct Node {
 
 /// The pool's admission, permits and pending count; see the module docs.
 pub(crate) struct Admission {
-    state: AtomicU64,
+    /// Written by every submission and every finished task: alone on its line.
+    state: Padded<AtomicU64>,
     limit: u64,
     queue: Mutex<VecDeque<Arc<Node>>>,
     /// The number of threads waiting for idle (only touched under this mutex).
@@ -125,7 +128,7 @@ impl Admission {
     /// Nothing pending, `limit` (at most [`MAX_LIMIT`]) permits free, open.
     pub(crate) fn new(limit: usize) -> Admission {
         Admission {
-            state: AtomicU64::new(0),
+            state: Padded(AtomicU64::new(0)),
             limit: limit.min(MAX_LIMIT) as u64,
             queue: Mutex::new(VecDeque::new()),
             waiters: Mutex::new(0),

@@ -6,6 +6,7 @@ mod admission;
 mod builder;
 mod group;
 mod handle;
+mod padded;
 mod pool;
 mod pool_impl;
 mod shutdown;

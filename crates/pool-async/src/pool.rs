@@ -14,6 +14,7 @@ use tokio::sync::{Semaphore, TryAcquireError};
 use crate::admission::{Admission, Admit};
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
+use crate::padded::Padded;
 use crate::signal::Signal;
 use crate::task::spawn_future;
 use crate::AsyncPoolBuilder;
@@ -58,7 +59,8 @@ pub(crate) struct Inner {
     pub(crate) cancel_running: Signal,
     pub(crate) recording: AtomicBool,
     pub(crate) log: Mutex<CancelLog>,
-    next_id: AtomicU64,
+    /// Written by every submission: alone on its line.
+    next_id: Padded<AtomicU64>,
 }
 
 /// Locks one of the pool's plain std mutexes (the runtime slot, the stored report, the
@@ -305,7 +307,7 @@ impl AsyncPool {
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),
             log: Mutex::new(CancelLog::default()),
-            next_id: AtomicU64::new(0),
+            next_id: Padded(AtomicU64::new(0)),
         };
         AsyncPool {
             inner: Arc::new(inner),

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use crate::padded::Padded;
 use crate::pool::lock_std;
 
 /// How many shards a signal spreads its waiters over.
@@ -58,14 +59,15 @@ struct Wakers {
 /// "cancel everything still running" switch.
 pub(crate) struct Signal {
     flag: AtomicBool,
-    shards: [Mutex<Wakers>; SHARDS],
+    /// One per thread (round-robin), each alone on its cache line.
+    shards: [Padded<Mutex<Wakers>>; SHARDS],
 }
 
 impl Default for Signal {
     fn default() -> Signal {
         Signal {
             flag: AtomicBool::new(false),
-            shards: std::array::from_fn(|_| Mutex::new(Wakers::default())),
+            shards: std::array::from_fn(|_| Padded(Mutex::new(Wakers::default()))),
         }
     }
 }
