@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/bench.sh: the full benchmark matrix (reference run; hours on 2 cores).
+# scripts/bench.sh: the full benchmark matrix (reference run): 780 cells;
+# `pool-bench run --full --dry-run` estimates 46 min (errs long), expect 30-35 min on 2 cores.
 # Writes results/<date>-<host>-<commit>/ and refreshes results/README.md.
 # Extra arguments are passed to `pool-bench run`, e.g. `scripts/bench.sh --contender rayon,finite`.
 set -euo pipefail
