@@ -196,7 +196,7 @@ impl Wake for Unparker {
 
 /// Runs a future to completion on the calling thread, parking between polls. Only for
 /// threads outside any runtime (callers check); the futures it drives (a tokio
-/// `JoinHandle`, a semaphore acquisition) are woken by the runtime's own threads.
+/// `JoinHandle`, a queue-slot acquisition) are woken by the runtime's own threads.
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     let mut fut = std::pin::pin!(fut);
     let waker = Waker::from(Arc::new(Unparker(std::thread::current())));

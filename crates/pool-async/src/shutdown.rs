@@ -4,7 +4,7 @@
 //! 1. **Close**: the closed bit in the pending-count word turns new submissions away
 //!    (`Closed`); submitters waiting for room are woken with `Closed`. Admission and close
 //!    are read-modify-writes of that one word, so the pending count now covers every task
-//!    that will ever run (see `idle.rs`).
+//!    that will ever run (see `admission.rs`).
 //! 2. **Drain**: wait until no task is pending, or until the timeout.
 //! 3. **Cancel** (only if the timeout passed): start recording cancelled task ids, close
 //!    the run permits (queued tasks give up without running) and raise the

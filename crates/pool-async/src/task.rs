@@ -5,8 +5,8 @@
 //! 1. **queued**: it gets one of the `L` run permits at admission if one is free, or else
 //!    waits for one (FIFO among waiters from the task's first poll; `admission.rs`);
 //! 2. **running**: it holds a permit; its queue slot is given back;
-//! 3. **done**: the permit is released, then its [`TaskGuard`] records the outcome and
-//!    marks it no longer pending.
+//! 3. **done**: its [`TaskGuard`] records the outcome, then gives the permit back and
+//!    marks it no longer pending, in one read-modify-write of the admission word.
 //!
 //! The guard is created before the task is handed to tokio and moved into it, so it runs
 //! its `Drop` however the task ends: normally, by a panic (unwinding drops it while
