@@ -25,14 +25,15 @@
 //! interleaved pairs: `... --bench timers -- nomatch` (a criterion filter matching no
 //! group), one pair: `PAIRED='from a task' ...`.
 //!
-//! Measured 2026-11-27 (shared 2-core VM, load average 10-60; medians of separate runs):
-//! `fanout_10k_L10k` 1.07-1.14x, `fanout_10k_L100` 0.99-1.00x of `tokio::spawn` +
-//! `Semaphore` (1.12-1.14x the Little bound, tokio's 1 ms timer rounding), spawn + join
-//! from `block_on` 0.99-1.10x, from inside a task 1.19-1.23x (was 1.17-1.33x, 1.06-1.17x
-//! and 1.59-1.62x before the per-task cost work: a 96-byte task future instead of 216+,
-//! one admission word for permits and the pending count instead of a gate, a counter and
-//! tokio's `Semaphore`, 6 atomic read-modify-writes per task instead of 15; see the
-//! crate README's Performance section for the callgrind counts).
+//! Measured 2026-11-27 (shared 2-core VM, load average 3-60; run medians, range and
+//! median over runs): `fanout_10k_L10k` 1.07-1.21x (1.14), `fanout_10k_L100` 0.99-1.01x
+//! of `tokio::spawn` + `Semaphore` (1.12-1.14x the Little bound, tokio's 1 ms timer
+//! rounding), spawn + join from `block_on` 0.99-1.10x (1.05), from inside a task
+//! 1.17-1.23x (1.20) (were 1.17-1.33x, 1.06-1.17x and 1.59-1.62x before the per-task cost
+//! work: a 96-byte task future instead of 216+, one admission word for permits and the
+//! pending count instead of a gate, a counter and tokio's `Semaphore`, 6 atomic
+//! read-modify-writes per task instead of 15; see the crate README's Performance section
+//! for the callgrind counts).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
