@@ -18,6 +18,11 @@
 //! stores for the worker: no read-modify-write) and less than `threadpool`
 //! (which takes a mutex-guarded receiver and bumps two shared counters per job).
 //!
+//! Before criterion's groups, `cargo bench` runs the contenders in interleaved rounds and
+//! prints `PAIRED` lines (median time per job and median per-round ratio to the bare
+//! crossbeam loop): on a shared machine, drift between two criterion groups run a minute
+//! apart is larger than the difference being measured.
+//!
 //! Each contender checks that every job ran (a count) so that a broken one cannot look fast.
 
 use std::hint::black_box;
@@ -221,6 +226,39 @@ impl Contender for ThreadPoolCrate {
     }
 }
 
+/// Interleaved rounds (every contender once per round, in turn), so that background drift
+/// hits all of them alike: prints each contender's median time per job and the median of
+/// its per-round ratios to the bare crossbeam loop, the figure the hypothesis is about.
+fn paired(contenders: &mut [Box<dyn Contender>], workers: usize, n: u64, rounds: usize) {
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); contenders.len()];
+    for _ in 0..rounds {
+        for (i, contender) in contenders.iter_mut().enumerate() {
+            times[i].push(contender.run(workers, n).as_nanos() as f64 / n as f64);
+        }
+    }
+    let Some(base) = contenders.iter().position(|c| c.name() == "crossbeam-loop") else {
+        unreachable!("the baseline is always a contender")
+    };
+    for (i, contender) in contenders.iter().enumerate() {
+        let ratios: Vec<f64> = times[i]
+            .iter()
+            .zip(&times[base])
+            .map(|(t, b)| t / b)
+            .collect();
+        println!(
+            "PAIRED {workers}w {:<18} {:7.1} ns/job  ratio to crossbeam-loop {:.2}  ({rounds} interleaved rounds, medians)",
+            contender.name(),
+            median(times[i].clone()),
+            median(ratios),
+        );
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
 fn empty_jobs(c: &mut Criterion) {
     let n = jobs();
     let mut contenders: Vec<Box<dyn Contender>> = vec![
@@ -230,6 +268,12 @@ fn empty_jobs(c: &mut Criterion) {
         Box::new(flume_loop()),
         Box::new(ThreadPoolCrate::default()),
     ];
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and stays quick.
+    if std::env::args().any(|a| a == "--bench") {
+        for workers in [1, 2] {
+            paired(&mut contenders, workers, n, 15);
+        }
+    }
     let mut group = c.benchmark_group("empty_jobs");
     group.throughput(Throughput::Elements(n));
     group.sample_size(10);
