@@ -87,6 +87,7 @@ pub fn heavy() {
 
 #[cfg(all(target_os = "linux", not(loom), not(miri)))]
 mod imp {
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::OnceLock;
 
     /// `MEMBARRIER_CMD_PRIVATE_EXPEDITED` (linux/membarrier.h).
@@ -94,7 +95,12 @@ mod imp {
     /// `MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED` (linux/membarrier.h).
     const REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
 
-    static ASYMMETRIC: OnceLock<bool> = OnceLock::new();
+    static CHOICE: OnceLock<bool> = OnceLock::new();
+    /// `CHOICE`'s answer, readable with one relaxed load on the hot side. It is set only
+    /// after the registration succeeded and never cleared, and a light fence that reads it
+    /// as set pairs with heavy fences that run after the `init` of the structure using
+    /// them, which read it as set too.
+    static ASYMMETRIC: AtomicBool = AtomicBool::new(false);
 
     fn membarrier(cmd: libc::c_long) -> libc::c_long {
         // SAFETY: membarrier takes two integers (command, flags) and a CPU id that these
@@ -110,12 +116,16 @@ mod imp {
     }
 
     pub(super) fn init() -> bool {
-        *ASYMMETRIC.get_or_init(|| membarrier(REGISTER_PRIVATE_EXPEDITED) == 0)
+        *CHOICE.get_or_init(|| {
+            let registered = membarrier(REGISTER_PRIVATE_EXPEDITED) == 0;
+            ASYMMETRIC.store(registered, Ordering::Relaxed);
+            registered
+        })
     }
 
     #[inline]
     pub(super) fn is_asymmetric() -> bool {
-        ASYMMETRIC.get() == Some(&true)
+        ASYMMETRIC.load(Ordering::Relaxed)
     }
 
     pub(super) fn membarrier_all_threads() {

@@ -171,7 +171,7 @@ impl FinitePool {
     }
 
     /// The submission path shared by `submit` and `try_submit`.
-    #[inline]
+    #[inline(always)]
     fn enqueue(&self, job: Job, attempt: Attempt) -> Result<(), SubmitError<Job>> {
         if self.ledger.ticket().is_err() {
             return Err(self.hand_back(SubmitError::Closed(job)));
