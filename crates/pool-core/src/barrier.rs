@@ -163,16 +163,6 @@ mod tests {
         assert_eq!(first, imp::is_asymmetric());
     }
 
-    #[cfg(all(target_os = "linux", not(miri)))]
-    #[test]
-    fn linux_registers_for_expedited_membarrier() {
-        // Not a requirement (seccomp may refuse it) but a regression we want to see: on this
-        // project's machines the call exists, and without it the light side costs a fence.
-        if !init() {
-            eprintln!("membarrier unavailable here: light() is a SeqCst fence");
-        }
-    }
-
     /// Dekker's pattern, many rounds on real threads: in no round may both sides miss the
     /// other's store. A broken pairing (a compiler fence without the heavy side's system
     /// call) shows up as a round where both loads saw `false`. The two threads meet at each
