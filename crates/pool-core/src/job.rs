@@ -109,6 +109,7 @@ impl Job {
     /// use pool_core::{Job, Outcome};
     /// assert_eq!(Job::new(|| panic!("caught")).run(), Outcome::Panicked);
     /// ```
+    #[inline]
     pub fn run(self) -> Outcome {
         self.0.run()
     }

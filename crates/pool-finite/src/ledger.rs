@@ -68,10 +68,8 @@ use pool_core::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Orderin
 use pool_core::sync::{lock, wait, Condvar, Mutex};
 use pool_core::{Counters, Metrics, Outcome};
 
-#[cfg(loom)]
-use crate::submitters::Slot;
 use crate::submitters::Submitters;
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 use pool_core::sync::Arc;
 
 /// A value alone on its cache line(s), so that a line written on the hot path by one thread
@@ -158,7 +156,7 @@ impl Ledger {
         // Before any submitter can rely on the light side of the fence pair.
         barrier::init();
         Ledger {
-            submitters: Submitters::new(),
+            submitters: Submitters::new(workers),
             closed: Padded::default(),
             discarding: Padded::default(),
             waiters: Padded::default(),
@@ -186,10 +184,10 @@ impl Ledger {
     }
 
     /// [`Ledger::ticket`] with an explicit slot (the loom models, whose threads share one
-    /// OS thread and so one thread-local cache).
+    /// OS thread and so one set of thread-locals).
     #[cfg(loom)]
-    pub(crate) fn ticket_in(&self, slot: &Slot) -> Result<(), IsClosed> {
-        slot.take();
+    pub(crate) fn ticket_in(&self, slot: usize) -> Result<(), IsClosed> {
+        self.submitters.take_in(slot);
         self.check_open()
     }
 
@@ -207,8 +205,8 @@ impl Ledger {
 
     /// A ticket slot of this ledger for an explicit owner (see [`Ledger::ticket_in`]).
     #[cfg(loom)]
-    pub(crate) fn slot(&self) -> Arc<Slot> {
-        self.submitters.claim()
+    pub(crate) fn slot(&self) -> usize {
+        self.submitters.claim().expect("a model claims few slots")
     }
 
     /// Closes the pool; returns whether this call closed it. Every ticket read after this
@@ -374,7 +372,7 @@ mod loom_tests {
             let ran = Arc::new(AtomicBool::new(false));
             let submitter = {
                 let (ledger, ran) = (ledger.clone(), ran.clone());
-                loom::thread::spawn(move || match ledger.ticket_in(&ledger.slot()) {
+                loom::thread::spawn(move || match ledger.ticket_in(ledger.slot()) {
                     Ok(()) => {
                         // The job "runs" on the worker: its effect, then the shard count.
                         ran.store(true, Ordering::Relaxed);
@@ -409,8 +407,8 @@ mod loom_tests {
         loom::model(|| {
             let ledger = Arc::new(Ledger::new(2));
             let slot = ledger.slot();
-            ledger.ticket_in(&slot).unwrap();
-            ledger.ticket_in(&slot).unwrap();
+            ledger.ticket_in(slot).unwrap();
+            ledger.ticket_in(slot).unwrap();
             let resolvers: Vec<_> = (0..2)
                 .map(|i| {
                     let ledger = ledger.clone();

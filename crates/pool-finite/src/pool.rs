@@ -261,10 +261,12 @@ impl Pool for FinitePool {
     /// send. Bounded queue, full: `Block` waits for room (from outside the pool; from one of
     /// its workers it hands the job back as `Full`), `Reject` hands it back, `CallerRuns`
     /// runs it on the calling thread (on a worker too: the child runs inline).
+    #[inline]
     fn submit(&self, job: Job) -> Result<(), SubmitError<Job>> {
         self.enqueue(job, Attempt::Submit)
     }
 
+    #[inline]
     fn try_submit(&self, job: Job) -> Result<(), SubmitError<Job>> {
         self.enqueue(job, Attempt::Try)
     }

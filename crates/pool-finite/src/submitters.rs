@@ -2,25 +2,35 @@
 //! [`Slot`] that only it writes, so taking a ticket is a load and a store to a cache line the
 //! thread owns, not a read-modify-write on a line every submitter shares.
 //!
-//! A thread finds its slot through a small thread-local cache keyed by pool; on a miss it
-//! claims one from the pool's registry under a lock: a slot no thread holds any more (its
-//! owner exited or evicted it), or a new one. Readers sum every slot in the registry, plus one
-//! shared counter used by threads whose thread-locals are already torn down.
+//! Each pool has a fixed array of slots. A thread claims one (a compare-exchange on its
+//! `owned` flag) the first time it submits to the pool, and keeps it until it exits or has
+//! since used [`CACHED_POOLS`] other pools. The hot path reads one thread-local that is
+//! constant-initialised and has no destructor (the key and index of the slot the thread used
+//! last): no lazy-init or teardown check, no `RefCell` borrow, no `Arc`. A thread that finds
+//! every slot claimed, or whose thread-locals are torn down, counts in one shared counter
+//! instead. Readers sum every slot and that counter.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Weak};
 
-use pool_core::sync::atomic::{fence, AtomicU64, Ordering};
-use pool_core::sync::{lock, Arc, Mutex};
+use pool_core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// How many pools a thread keeps a slot for at once; beyond that the least recently used
-/// slot goes back to its registry.
+/// How many pools a thread keeps a slot in at once; beyond that the least recently used
+/// claim is released.
 const CACHED_POOLS: usize = 8;
 
-/// Registry keys, one per [`Submitters`], never reused.
+/// Slots per pool, at least: submitting threads beyond this many share one counter.
+const MIN_SLOTS: usize = 64;
+
+/// Registry keys, one per [`Submitters`], never reused; 0 means "none".
 static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 std::thread_local! {
-    static CACHE: RefCell<Vec<(u64, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
+    /// `(key, index)` of the slot this thread used last; `(0, 0)` when there is none. Set
+    /// only while the matching [`Claim`] is alive.
+    static HOT: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
+    /// The slots this thread holds, most recently used first.
+    static CLAIMS: RefCell<Vec<Claim>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One thread's ticket count for one pool, alone on its cache lines.
@@ -28,32 +38,61 @@ std::thread_local! {
 #[derive(Default)]
 pub(crate) struct Slot {
     tickets: AtomicU64,
+    /// Whether a thread holds this slot (and so is its only writer).
+    owned: AtomicBool,
 }
 
 impl Slot {
     /// Counts one ticket. Only the slot's owner calls this, so a load and a store suffice.
     #[inline]
-    pub(crate) fn take(&self) {
+    fn take(&self) {
         let n = self.tickets.load(Ordering::Relaxed);
         self.tickets.store(n + 1, Ordering::Relaxed);
+    }
+}
+
+/// A thread's hold on one slot; dropping it (eviction, thread exit) releases the slot.
+struct Claim {
+    key: u64,
+    /// Weak, so a dropped pool's slots are freed while threads that used it live on.
+    slots: Weak<[Slot]>,
+    index: usize,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // The hot entry must not outlive the claim: a thread-local destructor that submits
+        // after this one ran would otherwise write to a slot another thread may own by then.
+        let _ = HOT.try_with(|hot| {
+            if hot.get() == (self.key, self.index) {
+                hot.set((0, 0));
+            }
+        });
+        if let Some(slots) = self.slots.upgrade() {
+            // Release: the next owner (its claim is an acquire) continues from the last count.
+            slots[self.index].owned.store(false, Ordering::Release);
+        }
     }
 }
 
 /// The slots of one pool.
 pub(crate) struct Submitters {
     key: u64,
-    slots: Mutex<Vec<Arc<Slot>>>,
-    /// Tickets of threads that can no longer use their thread-locals (taken in a
-    /// thread-local destructor): a shared counter, read-modify-write.
+    slots: Arc<[Slot]>,
+    /// Tickets of threads without a slot (all claimed, or thread-locals torn down): a shared
+    /// counter, read-modify-write.
     shared: AtomicU64,
 }
 
 impl Submitters {
-    /// An empty registry.
-    pub(crate) fn new() -> Submitters {
+    /// An empty registry with room for `threads` submitting threads (at least
+    /// [`MIN_SLOTS`]).
+    pub(crate) fn new(threads: usize) -> Submitters {
         Submitters {
             key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            slots: Mutex::new(Vec::new()),
+            slots: (0..threads.max(MIN_SLOTS))
+                .map(|_| Slot::default())
+                .collect(),
             shared: AtomicU64::new(0),
         }
     }
@@ -61,14 +100,23 @@ impl Submitters {
     /// Counts one ticket for the calling thread.
     #[inline]
     pub(crate) fn take(&self) {
-        let counted = CACHE.try_with(|cache| match cache.try_borrow_mut() {
-            Ok(mut cache) => {
-                match cache.first() {
-                    Some((key, slot)) if *key == self.key => slot.take(),
-                    _ => self.take_cold(&mut cache),
+        if let Ok((key, index)) = HOT.try_with(Cell::get) {
+            if key == self.key {
+                if let Some(slot) = self.slots.get(index) {
+                    slot.take();
+                    return;
                 }
-                true
             }
+        }
+        self.take_cold();
+    }
+
+    /// The calling thread did not use this pool last: find or claim its slot, or count in
+    /// the shared counter.
+    #[cold]
+    fn take_cold(&self) {
+        let counted = CLAIMS.try_with(|claims| match claims.try_borrow_mut() {
+            Ok(mut claims) => self.take_claimed(&mut claims),
             Err(_) => false,
         });
         if counted != Ok(true) {
@@ -76,39 +124,51 @@ impl Submitters {
         }
     }
 
-    /// The calling thread's slot is not the first in its cache: move it there, or claim one.
-    #[cold]
-    fn take_cold(&self, cache: &mut Vec<(u64, Arc<Slot>)>) {
-        let entry = match cache.iter().position(|(key, _)| *key == self.key) {
-            Some(i) => cache.remove(i),
-            None => (self.key, self.claim()),
+    /// Counts in the thread's slot for this pool, claiming one if it holds none, and makes
+    /// it the hot entry. Returns false if every slot is claimed.
+    fn take_claimed(&self, claims: &mut Vec<Claim>) -> bool {
+        let claim = match claims.iter().position(|c| c.key == self.key) {
+            Some(i) => claims.remove(i),
+            None => match self.claim() {
+                Some(index) => Claim {
+                    key: self.key,
+                    slots: Arc::downgrade(&self.slots),
+                    index,
+                },
+                None => return false,
+            },
         };
-        entry.1.take();
-        cache.insert(0, entry);
-        // Dropping an evicted slot's last thread-side reference makes it reusable.
-        cache.truncate(CACHED_POOLS);
+        self.slots[claim.index].take();
+        let hot = (claim.key, claim.index);
+        claims.insert(0, claim);
+        // Dropping an evicted claim releases its slot.
+        claims.truncate(CACHED_POOLS);
+        let _ = HOT.try_with(|h| h.set(hot));
+        true
     }
 
-    /// A slot for a thread that has none: one that no thread holds, or a new one.
-    pub(crate) fn claim(&self) -> Arc<Slot> {
-        let mut slots = lock(&self.slots);
-        // Under the lock only this registry can add references, so a count of one stays one.
-        if let Some(free) = slots.iter().find(|s| Arc::strong_count(s) == 1) {
-            // Pairs with the release in the previous owner's drop of its reference: its last
-            // count is visible before this thread continues from it.
-            fence(Ordering::Acquire);
-            return free.clone();
-        }
-        let slot = Arc::new(Slot::default());
-        slots.push(slot.clone());
-        slot
+    /// Claims a free slot; `None` if every one is held.
+    pub(crate) fn claim(&self) -> Option<usize> {
+        // Acquire pairs with the release in the previous owner's `Claim::drop`.
+        self.slots.iter().position(|s| {
+            s.owned
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        })
+    }
+
+    /// Counts one ticket in slot `index`, which the caller claimed (the loom models, whose
+    /// threads share one OS thread and so one set of thread-locals).
+    #[cfg(loom)]
+    pub(crate) fn take_in(&self, index: usize) {
+        self.slots[index].take();
     }
 
     /// Tickets taken so far, by every thread. `Acquire`: a caller that read a resolution
     /// first sees at least the tickets behind it (see the ledger's module docs).
     pub(crate) fn total(&self) -> u64 {
-        let slots = lock(&self.slots);
-        let sum: u64 = slots
+        let sum: u64 = self
+            .slots
             .iter()
             .map(|s| s.tickets.load(Ordering::Acquire))
             .sum();
@@ -120,9 +180,16 @@ impl Submitters {
 mod tests {
     use super::*;
 
+    fn owned(subs: &Submitters) -> usize {
+        subs.slots
+            .iter()
+            .filter(|s| s.owned.load(Ordering::Relaxed))
+            .count()
+    }
+
     #[test]
     fn tickets_from_many_threads_add_up() {
-        let subs = std::sync::Arc::new(Submitters::new());
+        let subs = Arc::new(Submitters::new(0));
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let subs = subs.clone();
@@ -137,39 +204,77 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(subs.total(), 8000);
+        assert_eq!(
+            subs.shared.load(Ordering::Relaxed),
+            0,
+            "every thread had a slot"
+        );
     }
 
     #[test]
     fn slots_of_exited_threads_are_reused() {
-        let subs = std::sync::Arc::new(Submitters::new());
+        let subs = Arc::new(Submitters::new(0));
         for _ in 0..20 {
             let subs = subs.clone();
             std::thread::spawn(move || subs.take()).join().unwrap();
         }
         assert_eq!(subs.total(), 20);
         assert_eq!(
-            lock(&subs.slots).len(),
-            1,
+            subs.slots[0].tickets.load(Ordering::Relaxed),
+            20,
             "one slot, handed from thread to thread"
+        );
+        assert_eq!(owned(&subs), 0, "released at every thread exit");
+    }
+
+    #[test]
+    fn threads_beyond_the_slots_share_a_counter() {
+        let subs = Arc::new(Submitters::new(0));
+        let n = MIN_SLOTS + 8;
+        let all_in = Arc::new(std::sync::Barrier::new(n));
+        let threads: Vec<_> = (0..n)
+            .map(|_| {
+                let (subs, all_in) = (subs.clone(), all_in.clone());
+                std::thread::spawn(move || {
+                    // Both tickets are taken before any thread exits and releases its slot,
+                    // so a thread without one stays without one.
+                    subs.take();
+                    all_in.wait();
+                    subs.take();
+                    all_in.wait();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(subs.total(), 2 * n as u64);
+        assert_eq!(
+            subs.shared.load(Ordering::Relaxed),
+            16,
+            "8 threads, 2 tickets each"
         );
     }
 
     #[test]
     fn a_thread_using_many_pools_keeps_every_count() {
-        let pools: Vec<Submitters> = (0..CACHED_POOLS * 2).map(|_| Submitters::new()).collect();
+        let pools: Vec<Submitters> = (0..CACHED_POOLS * 2).map(|_| Submitters::new(0)).collect();
         for round in 0..3 {
             for (i, subs) in pools.iter().enumerate() {
                 for _ in 0..=i {
                     subs.take();
                 }
                 assert_eq!(subs.total(), (round + 1) * (i as u64 + 1));
+                assert_eq!(subs.shared.load(Ordering::Relaxed), 0);
             }
         }
+        let held = pools.iter().filter(|s| owned(s) == 1).count();
+        assert_eq!(held, CACHED_POOLS, "evicted claims are released");
     }
 
     #[test]
     fn tickets_taken_in_a_thread_local_destructor_are_counted() {
-        struct TakeOnDrop(std::sync::Arc<Submitters>);
+        struct TakeOnDrop(Arc<Submitters>);
         impl Drop for TakeOnDrop {
             fn drop(&mut self) {
                 self.0.take();
@@ -178,7 +283,7 @@ mod tests {
         std::thread_local! {
             static LATE: RefCell<Option<TakeOnDrop>> = const { RefCell::new(None) };
         }
-        let subs = std::sync::Arc::new(Submitters::new());
+        let subs = Arc::new(Submitters::new(0));
         let s = subs.clone();
         std::thread::spawn(move || {
             s.take();
@@ -187,5 +292,41 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(subs.total(), 2);
+    }
+
+    /// A destructor that runs after the thread's claims were dropped must not write to the
+    /// slot they released (another thread may own it by then): it counts in the shared
+    /// counter.
+    #[test]
+    fn a_late_destructor_does_not_write_to_a_released_slot() {
+        struct TakeOnDrop(Arc<Submitters>, Arc<AtomicBool>);
+        impl Drop for TakeOnDrop {
+            fn drop(&mut self) {
+                let claims_gone = CLAIMS.try_with(|_| ()).is_err();
+                self.1.store(claims_gone, Ordering::Relaxed);
+                self.0.take();
+            }
+        }
+        std::thread_local! {
+            static EARLY: RefCell<Option<TakeOnDrop>> = const { RefCell::new(None) };
+        }
+        let subs = Arc::new(Submitters::new(0));
+        let claims_gone = Arc::new(AtomicBool::new(false));
+        let (s, gone) = (subs.clone(), claims_gone.clone());
+        std::thread::spawn(move || {
+            // Registered before the claims, so (destructors run in reverse order of
+            // registration) dropped after them.
+            EARLY.with(|early| *early.borrow_mut() = Some(TakeOnDrop(s.clone(), gone)));
+            s.take();
+        })
+        .join()
+        .unwrap();
+        assert!(
+            claims_gone.load(Ordering::Relaxed),
+            "the claims were dropped first"
+        );
+        assert_eq!(subs.total(), 2);
+        assert_eq!(subs.shared.load(Ordering::Relaxed), 1);
+        assert_eq!(subs.slots[0].tickets.load(Ordering::Relaxed), 1);
     }
 }
