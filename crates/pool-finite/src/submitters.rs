@@ -49,6 +49,12 @@ impl Slot {
         let n = self.tickets.load(Ordering::Relaxed);
         self.tickets.store(n + 1, Ordering::Relaxed);
     }
+
+    /// Gives the slot up. Release: the next owner (its claim is an acquire) continues from
+    /// the last count.
+    fn release(&self) {
+        self.owned.store(false, Ordering::Release);
+    }
 }
 
 /// A thread's hold on one slot; dropping it (eviction, thread exit) releases the slot.
@@ -69,8 +75,7 @@ impl Drop for Claim {
             }
         });
         if let Some(slots) = self.slots.upgrade() {
-            // Release: the next owner (its claim is an acquire) continues from the last count.
-            slots[self.index].owned.store(false, Ordering::Release);
+            slots[self.index].release();
         }
     }
 }
@@ -88,11 +93,13 @@ impl Submitters {
     /// An empty registry with room for `threads` submitting threads (at least
     /// [`MIN_SLOTS`]).
     pub(crate) fn new(threads: usize) -> Submitters {
+        Submitters::with_slots(threads.max(MIN_SLOTS))
+    }
+
+    fn with_slots(n: usize) -> Submitters {
         Submitters {
             key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            slots: (0..threads.max(MIN_SLOTS))
-                .map(|_| Slot::default())
-                .collect(),
+            slots: (0..n).map(|_| Slot::default()).collect(),
             shared: AtomicU64::new(0),
         }
     }
@@ -173,6 +180,40 @@ impl Submitters {
             .map(|s| s.tickets.load(Ordering::Acquire))
             .sum();
         sum + self.shared.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+
+    /// Two threads hand one slot back and forth (claim, count, release): no count is lost,
+    /// which needs the claim to acquire what the previous owner's release published.
+    #[test]
+    fn loom_a_released_slot_keeps_its_count() {
+        loom::model(|| {
+            let subs = Arc::new(Submitters::with_slots(1));
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let subs = subs.clone();
+                    loom::thread::spawn(move || match subs.claim() {
+                        Some(index) => {
+                            subs.take_in(index);
+                            subs.slots[index].release();
+                        }
+                        None => {
+                            subs.shared.fetch_add(1, Ordering::Relaxed);
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            let index = subs.claim().expect("released by both");
+            subs.take_in(index);
+            assert_eq!(subs.total(), 3);
+        });
     }
 }
 
