@@ -6,9 +6,13 @@
 //! `owned` flag) the first time it submits to the pool, and keeps it until it exits or has
 //! since used [`CACHED_POOLS`] other pools. The hot path reads one thread-local that is
 //! constant-initialised and has no destructor (the key and index of the slot the thread used
-//! last): no lazy-init or teardown check, no `RefCell` borrow, no `Arc`. A thread that finds
-//! every slot claimed, or whose thread-locals are torn down, counts in one shared counter
-//! instead. Readers sum every slot and that counter.
+//! last): no lazy-init or teardown check, no `RefCell` borrow, no `Arc`.
+//!
+//! A thread that finds every slot claimed counts in one shared counter (a read-modify-write)
+//! and remembers that it has no slot, so it does not scan the flags on every ticket; about
+//! once every [`SLOTLESS_RETRY`] shared tickets one such thread looks for a slot again. A
+//! thread whose thread-locals are torn down counts in the shared counter too. Readers sum
+//! every slot and that counter.
 
 use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Weak};
@@ -22,12 +26,19 @@ const CACHED_POOLS: usize = 8;
 /// Slots per pool, at least: submitting threads beyond this many share one counter.
 const MIN_SLOTS: usize = 64;
 
+/// Shared-counter tickets between two attempts by a slotless thread to claim a slot.
+const SLOTLESS_RETRY: u64 = 1024;
+
+/// The hot entry's index for "this thread found no free slot in this pool".
+const NO_SLOT: usize = usize::MAX;
+
 /// Registry keys, one per [`Submitters`], never reused; 0 means "none".
 static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 std::thread_local! {
-    /// `(key, index)` of the slot this thread used last; `(0, 0)` when there is none. Set
-    /// only while the matching [`Claim`] is alive.
+    /// `(key, index)` of the slot this thread used last; `(0, 0)` when there is none, index
+    /// [`NO_SLOT`] when the pool had no free slot. A real index is set only while the
+    /// matching [`Claim`] is alive.
     static HOT: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
     /// The slots this thread holds, most recently used first.
     static CLAIMS: RefCell<Vec<Claim>> = const { RefCell::new(Vec::new()) };
@@ -38,8 +49,6 @@ std::thread_local! {
 #[derive(Default)]
 pub(crate) struct Slot {
     tickets: AtomicU64,
-    /// Whether a thread holds this slot (and so is its only writer).
-    owned: AtomicBool,
 }
 
 impl Slot {
@@ -49,19 +58,19 @@ impl Slot {
         let n = self.tickets.load(Ordering::Relaxed);
         self.tickets.store(n + 1, Ordering::Relaxed);
     }
+}
 
-    /// Gives the slot up. Release: the next owner (its claim is an acquire) continues from
-    /// the last count.
-    fn release(&self) {
-        self.owned.store(false, Ordering::Release);
-    }
+/// Gives slot `index` up. Release: the next owner (its claim is an acquire) continues from
+/// the last count.
+fn release(owned: &[AtomicBool], index: usize) {
+    owned[index].store(false, Ordering::Release);
 }
 
 /// A thread's hold on one slot; dropping it (eviction, thread exit) releases the slot.
 struct Claim {
     key: u64,
-    /// Weak, so a dropped pool's slots are freed while threads that used it live on.
-    slots: Weak<[Slot]>,
+    /// Weak, so that a dropped pool's flags are freed (see [`Submitters::take_claimed`]).
+    owned: Weak<[AtomicBool]>,
     index: usize,
 }
 
@@ -74,8 +83,8 @@ impl Drop for Claim {
                 hot.set((0, 0));
             }
         });
-        if let Some(slots) = self.slots.upgrade() {
-            slots[self.index].release();
+        if let Some(owned) = self.owned.upgrade() {
+            release(&owned, self.index);
         }
     }
 }
@@ -83,23 +92,27 @@ impl Drop for Claim {
 /// The slots of one pool.
 pub(crate) struct Submitters {
     key: u64,
-    slots: Arc<[Slot]>,
+    slots: Box<[Slot]>,
+    /// Which slots a thread holds. Apart from the counts, so that a thread looking for a
+    /// free slot does not touch the cache lines other threads are counting in.
+    owned: Arc<[AtomicBool]>,
     /// Tickets of threads without a slot (all claimed, or thread-locals torn down): a shared
     /// counter, read-modify-write.
     shared: AtomicU64,
 }
 
 impl Submitters {
-    /// An empty registry with room for `threads` submitting threads (at least
-    /// [`MIN_SLOTS`]).
-    pub(crate) fn new(threads: usize) -> Submitters {
-        Submitters::with_slots(threads.max(MIN_SLOTS))
+    /// An empty registry for a pool of `workers` workers: a slot for each of them (jobs may
+    /// submit) and for outside threads, [`MIN_SLOTS`] at least.
+    pub(crate) fn new(workers: usize) -> Submitters {
+        Submitters::with_slots(workers.saturating_mul(2).max(MIN_SLOTS))
     }
 
     fn with_slots(n: usize) -> Submitters {
         Submitters {
             key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             slots: (0..n).map(|_| Slot::default()).collect(),
+            owned: (0..n).map(|_| AtomicBool::new(false)).collect(),
             shared: AtomicU64::new(0),
         }
     }
@@ -118,10 +131,18 @@ impl Submitters {
         self.take_cold();
     }
 
-    /// The calling thread did not use this pool last: find or claim its slot, or count in
-    /// the shared counter.
+    /// The calling thread did not use this pool last, or has no slot in it: find or claim
+    /// its slot, or count in the shared counter.
     #[cold]
     fn take_cold(&self) {
+        if HOT.try_with(Cell::get) == Ok((self.key, NO_SLOT)) {
+            let n = self.shared.fetch_add(1, Ordering::Relaxed);
+            if n % SLOTLESS_RETRY == SLOTLESS_RETRY - 1 {
+                // The next ticket looks for a free slot again.
+                let _ = HOT.try_with(|hot| hot.set((0, 0)));
+            }
+            return;
+        }
         let counted = CLAIMS.try_with(|claims| match claims.try_borrow_mut() {
             Ok(mut claims) => self.take_claimed(&mut claims),
             Err(_) => false,
@@ -132,17 +153,23 @@ impl Submitters {
     }
 
     /// Counts in the thread's slot for this pool, claiming one if it holds none, and makes
-    /// it the hot entry. Returns false if every slot is claimed.
+    /// it the hot entry. Returns false, with the hot entry set to [`NO_SLOT`], if every slot
+    /// is claimed.
     fn take_claimed(&self, claims: &mut Vec<Claim>) -> bool {
+        // Claims on pools dropped since: their slots are gone, their memory can go too.
+        claims.retain(|c| c.owned.strong_count() > 0);
         let claim = match claims.iter().position(|c| c.key == self.key) {
             Some(i) => claims.remove(i),
             None => match self.claim() {
                 Some(index) => Claim {
                     key: self.key,
-                    slots: Arc::downgrade(&self.slots),
+                    owned: Arc::downgrade(&self.owned),
                     index,
                 },
-                None => return false,
+                None => {
+                    let _ = HOT.try_with(|hot| hot.set((self.key, NO_SLOT)));
+                    return false;
+                }
             },
         };
         self.slots[claim.index].take();
@@ -156,11 +183,12 @@ impl Submitters {
 
     /// Claims a free slot; `None` if every one is held.
     pub(crate) fn claim(&self) -> Option<usize> {
-        // Acquire pairs with the release in the previous owner's `Claim::drop`.
-        self.slots.iter().position(|s| {
-            s.owned
-                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
+        // A plain load first, so a scan over held slots writes nothing. Acquire on success
+        // pairs with the release by the slot's previous owner.
+        self.owned.iter().position(|o| {
+            !o.load(Ordering::Relaxed)
+                && o.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
         })
     }
 
@@ -171,15 +199,16 @@ impl Submitters {
         self.slots[index].take();
     }
 
-    /// Tickets taken so far, by every thread. `Acquire`: a caller that read a resolution
-    /// first sees at least the tickets behind it (see the ledger's module docs).
+    /// Tickets taken so far, by every thread. The loads are relaxed: what a caller must see
+    /// is ordered by its own acquire loads of the resolutions before this call, or by the
+    /// heavy fence of a close (see the ledger's module docs).
     pub(crate) fn total(&self) -> u64 {
         let sum: u64 = self
             .slots
             .iter()
-            .map(|s| s.tickets.load(Ordering::Acquire))
+            .map(|s| s.tickets.load(Ordering::Relaxed))
             .sum();
-        sum + self.shared.load(Ordering::Acquire)
+        sum + self.shared.load(Ordering::Relaxed)
     }
 }
 
@@ -188,7 +217,7 @@ mod loom_tests {
     use super::*;
 
     /// Two threads hand one slot back and forth (claim, count, release): no count is lost,
-    /// which needs the claim to acquire what the previous owner's release published.
+    /// which needs each claim to acquire what the previous owner's release published.
     #[test]
     fn loom_a_released_slot_keeps_its_count() {
         loom::model(|| {
@@ -199,7 +228,7 @@ mod loom_tests {
                     loom::thread::spawn(move || match subs.claim() {
                         Some(index) => {
                             subs.take_in(index);
-                            subs.slots[index].release();
+                            release(&subs.owned, index);
                         }
                         None => {
                             subs.shared.fetch_add(1, Ordering::Relaxed);
@@ -210,32 +239,45 @@ mod loom_tests {
             for t in threads {
                 t.join().unwrap();
             }
-            let index = subs.claim().expect("released by both");
-            subs.take_in(index);
-            assert_eq!(subs.total(), 3);
+            assert_eq!(subs.total(), 2);
         });
     }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use std::sync::mpsc;
+    use std::sync::Barrier;
+
     use super::*;
 
-    fn owned(subs: &Submitters) -> usize {
-        subs.slots
+    fn held(subs: &Submitters) -> usize {
+        subs.owned
             .iter()
-            .filter(|s| s.owned.load(Ordering::Relaxed))
+            .filter(|o| o.load(Ordering::Relaxed))
             .count()
     }
 
+    fn tickets(subs: &Submitters, index: usize) -> u64 {
+        subs.slots[index].tickets.load(Ordering::Relaxed)
+    }
+
+    fn shared(subs: &Submitters) -> u64 {
+        subs.shared.load(Ordering::Relaxed)
+    }
+
     #[test]
-    fn tickets_from_many_threads_add_up() {
+    fn concurrent_threads_each_count_in_their_own_slot() {
         let subs = Arc::new(Submitters::new(0));
+        let all_in = Arc::new(Barrier::new(8));
         let threads: Vec<_> = (0..8)
             .map(|_| {
-                let subs = subs.clone();
+                let (subs, all_in) = (subs.clone(), all_in.clone());
                 std::thread::spawn(move || {
-                    for _ in 0..1000 {
+                    subs.take();
+                    // All eight hold their slots at once before counting on.
+                    all_in.wait();
+                    for _ in 1..1000 {
                         subs.take();
                     }
                 })
@@ -244,12 +286,10 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(subs.total(), 8000);
-        assert_eq!(
-            subs.shared.load(Ordering::Relaxed),
-            0,
-            "every thread had a slot"
-        );
+        let counts: Vec<u64> = (0..subs.slots.len()).map(|i| tickets(&subs, i)).collect();
+        assert_eq!(&counts[..8], &[1000; 8], "eight slots, one per thread");
+        assert!(counts[8..].iter().all(|&c| c == 0));
+        assert_eq!((subs.total(), shared(&subs)), (8000, 0));
     }
 
     #[test]
@@ -261,18 +301,18 @@ mod tests {
         }
         assert_eq!(subs.total(), 20);
         assert_eq!(
-            subs.slots[0].tickets.load(Ordering::Relaxed),
+            tickets(&subs, 0),
             20,
             "one slot, handed from thread to thread"
         );
-        assert_eq!(owned(&subs), 0, "released at every thread exit");
+        assert_eq!(held(&subs), 0, "released at every thread exit");
     }
 
     #[test]
     fn threads_beyond_the_slots_share_a_counter() {
         let subs = Arc::new(Submitters::new(0));
         let n = MIN_SLOTS + 8;
-        let all_in = Arc::new(std::sync::Barrier::new(n));
+        let all_in = Arc::new(Barrier::new(n));
         let threads: Vec<_> = (0..n)
             .map(|_| {
                 let (subs, all_in) = (subs.clone(), all_in.clone());
@@ -290,11 +330,40 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(subs.total(), 2 * n as u64);
-        assert_eq!(
-            subs.shared.load(Ordering::Relaxed),
-            16,
-            "8 threads, 2 tickets each"
+        assert_eq!(shared(&subs), 16, "8 threads, 2 tickets each");
+    }
+
+    #[test]
+    fn a_slotless_thread_claims_a_slot_once_one_is_free() {
+        let subs = Arc::new(Submitters::with_slots(1));
+        let holding = subs.clone();
+        let (held_tx, held_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            holding.take();
+            held_tx.send(()).unwrap();
+            done_rx.recv().unwrap();
+        });
+        held_rx.recv().unwrap();
+        // On this thread: no free slot, so shared tickets, without a scan each time.
+        for _ in 0..10 {
+            subs.take();
+        }
+        assert_eq!(shared(&subs), 10);
+        assert_eq!(HOT.with(Cell::get), (subs.key, NO_SLOT));
+        done_tx.send(()).unwrap();
+        holder.join().unwrap();
+        // The slot is free now; within one retry period this thread counts in it.
+        for _ in 0..2 * SLOTLESS_RETRY {
+            subs.take();
+        }
+        assert_eq!(held(&subs), 1);
+        assert!(
+            tickets(&subs, 0) > 1,
+            "slot 0 took this thread's tickets too"
         );
+        assert!(shared(&subs) <= SLOTLESS_RETRY + 10);
+        assert_eq!(subs.total(), 2 * SLOTLESS_RETRY + 11);
     }
 
     #[test]
@@ -306,11 +375,64 @@ mod tests {
                     subs.take();
                 }
                 assert_eq!(subs.total(), (round + 1) * (i as u64 + 1));
-                assert_eq!(subs.shared.load(Ordering::Relaxed), 0);
+                assert_eq!(shared(subs), 0);
             }
         }
-        let held = pools.iter().filter(|s| owned(s) == 1).count();
-        assert_eq!(held, CACHED_POOLS, "evicted claims are released");
+        let held_now = pools.iter().filter(|s| held(s) == 1).count();
+        assert_eq!(held_now, CACHED_POOLS, "evicted claims are released");
+    }
+
+    /// An evicted claim's slot goes to the next thread that needs it, and the evicting
+    /// thread no longer writes to it.
+    #[test]
+    fn an_evicted_slot_passes_to_another_thread() {
+        let first = Arc::new(Submitters::with_slots(1));
+        let others: Vec<Submitters> = (0..CACHED_POOLS).map(|_| Submitters::new(0)).collect();
+        let (evicted_tx, evicted_rx) = mpsc::channel::<()>();
+        let (counted_tx, counted_rx) = mpsc::channel::<()>();
+        let (finished_tx, finished_rx) = mpsc::channel::<()>();
+        let second = {
+            let first = first.clone();
+            std::thread::spawn(move || {
+                evicted_rx.recv().unwrap();
+                for _ in 0..3 {
+                    first.take();
+                }
+                counted_tx.send(()).unwrap();
+                // Hold the slot until the evicting thread has submitted again.
+                finished_rx.recv().unwrap();
+            })
+        };
+        first.take();
+        for subs in &others {
+            subs.take();
+        }
+        evicted_tx.send(()).unwrap();
+        counted_rx.recv().unwrap();
+        first.take();
+        finished_tx.send(()).unwrap();
+        second.join().unwrap();
+        assert_eq!(
+            tickets(&first, 0),
+            4,
+            "1 before the eviction, 3 by the next owner"
+        );
+        assert_eq!(
+            shared(&first),
+            1,
+            "the evicting thread found the slot taken"
+        );
+    }
+
+    #[test]
+    fn claims_on_dropped_pools_are_forgotten() {
+        let dropped = Submitters::new(0);
+        dropped.take();
+        drop(dropped);
+        let live = Submitters::new(0);
+        live.take();
+        let remembered = CLAIMS.with(|c| c.borrow().iter().map(|c| c.key).collect::<Vec<_>>());
+        assert_eq!(remembered, vec![live.key]);
     }
 
     #[test]
@@ -328,11 +450,12 @@ mod tests {
         let s = subs.clone();
         std::thread::spawn(move || {
             s.take();
+            // Registered after the claims, so dropped while they still hold the slot.
             LATE.with(|late| *late.borrow_mut() = Some(TakeOnDrop(s)));
         })
         .join()
         .unwrap();
-        assert_eq!(subs.total(), 2);
+        assert_eq!((tickets(&subs, 0), shared(&subs)), (2, 0));
     }
 
     /// A destructor that runs after the thread's claims were dropped must not write to the
@@ -366,8 +489,6 @@ mod tests {
             claims_gone.load(Ordering::Relaxed),
             "the claims were dropped first"
         );
-        assert_eq!(subs.total(), 2);
-        assert_eq!(subs.shared.load(Ordering::Relaxed), 1);
-        assert_eq!(subs.slots[0].tickets.load(Ordering::Relaxed), 1);
+        assert_eq!((tickets(&subs, 0), shared(&subs)), (1, 1));
     }
 }
