@@ -81,8 +81,8 @@ impl AsyncPoolBuilder {
     }
 
     /// Sets the queue bound (`None`: unbounded).
-    pub fn queue_bound(mut self, bound: Option<usize>) -> AsyncPoolBuilder {
-        self.config = self.config.queue_bound(bound);
+    pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> AsyncPoolBuilder {
+        self.config = self.config.queue_bound(bound.into());
         self
     }
 
@@ -99,8 +99,8 @@ impl AsyncPoolBuilder {
     }
 
     /// Sets the owned runtime's thread stack size.
-    pub fn stack_size(mut self, bytes: Option<usize>) -> AsyncPoolBuilder {
-        self.config = self.config.stack_size(bytes);
+    pub fn stack_size(mut self, bytes: impl Into<Option<usize>>) -> AsyncPoolBuilder {
+        self.config = self.config.stack_size(bytes.into());
         self
     }
 

@@ -75,9 +75,16 @@ impl PoolConfig {
         self
     }
 
-    /// Sets the queue bound (`None` for unbounded).
-    pub fn queue_bound(mut self, bound: Option<usize>) -> PoolConfig {
-        self.queue_bound = bound;
+    /// Sets the queue bound: a count, `Some(count)`, or `None` for unbounded (every
+    /// strategy's builder takes the same forms).
+    ///
+    /// ```
+    /// use pool_core::PoolConfig;
+    /// assert_eq!(PoolConfig::new().queue_bound(8).validate().unwrap().queue_bound.unwrap().get(), 8);
+    /// assert!(PoolConfig::new().queue_bound(None).validate().unwrap().queue_bound.is_none());
+    /// ```
+    pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> PoolConfig {
+        self.queue_bound = bound.into();
         self
     }
 
@@ -93,9 +100,15 @@ impl PoolConfig {
         self
     }
 
-    /// Sets the worker stack size in bytes.
-    pub fn stack_size(mut self, bytes: Option<usize>) -> PoolConfig {
-        self.stack_size = bytes;
+    /// Sets the worker stack size in bytes: a count, `Some(count)`, or `None` for Rust's
+    /// default.
+    ///
+    /// ```
+    /// use pool_core::PoolConfig;
+    /// assert_eq!(PoolConfig::new().stack_size(1 << 20).validate().unwrap().stack_size, Some(1 << 20));
+    /// ```
+    pub fn stack_size(mut self, bytes: impl Into<Option<usize>>) -> PoolConfig {
+        self.stack_size = bytes.into();
         self
     }
 

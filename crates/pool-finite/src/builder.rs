@@ -78,8 +78,8 @@ impl Builder {
     }
 
     /// The stack size of each worker thread, in bytes.
-    pub fn stack_size(mut self, bytes: usize) -> Builder {
-        self.config = self.config.stack_size(Some(bytes));
+    pub fn stack_size(mut self, bytes: impl Into<Option<usize>>) -> Builder {
+        self.config = self.config.stack_size(bytes.into());
         self
     }
 

@@ -37,8 +37,8 @@ impl Builder {
 
     /// `Some(n)`: at most `n` outside jobs queued and not started, and at most `n` tasks
     /// queued on each worker before that worker's submissions run inline (caller runs).
-    pub fn queue_bound(mut self, bound: Option<usize>) -> Builder {
-        self.config = self.config.queue_bound(bound);
+    pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> Builder {
+        self.config = self.config.queue_bound(bound.into());
         self
     }
 
@@ -55,8 +55,8 @@ impl Builder {
     }
 
     /// Stack size of each worker thread.
-    pub fn stack_size(mut self, bytes: Option<usize>) -> Builder {
-        self.config = self.config.stack_size(bytes);
+    pub fn stack_size(mut self, bytes: impl Into<Option<usize>>) -> Builder {
+        self.config = self.config.stack_size(bytes.into());
         self
     }
 

@@ -78,8 +78,8 @@ impl Builder {
     /// Bounds the jobs submitted from outside the pool that are queued and not yet started
     /// (`None`: unbounded). Jobs submitted by the pool's own workers, `join` and `scope`
     /// are never bounded.
-    pub fn queue_bound(mut self, bound: Option<usize>) -> Builder {
-        self.config = self.config.queue_bound(bound);
+    pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> Builder {
+        self.config = self.config.queue_bound(bound.into());
         self
     }
 
@@ -96,8 +96,8 @@ impl Builder {
     }
 
     /// Worker stack size in bytes (`None`: Rust's default).
-    pub fn stack_size(mut self, bytes: Option<usize>) -> Builder {
-        self.config = self.config.stack_size(bytes);
+    pub fn stack_size(mut self, bytes: impl Into<Option<usize>>) -> Builder {
+        self.config = self.config.stack_size(bytes.into());
         self
     }
 
