@@ -58,7 +58,7 @@ use std::time::{Duration, Instant};
 use pool_core::sync::atomic::{AtomicU64, Ordering};
 use pool_core::sync::{lock, wait, Arc, Condvar, Mutex};
 
-use crate::padded::Padded;
+use crossbeam_utils::CachePadded;
 
 const WAITER: u64 = 1;
 const CLOSED: u64 = 1 << 1;
@@ -112,7 +112,7 @@ struct Node {
 /// The pool's admission, permits and pending count; see the module docs.
 pub(crate) struct Admission {
     /// Written by every submission and every finished task: alone on its line.
-    state: Padded<AtomicU64>,
+    state: CachePadded<AtomicU64>,
     limit: u64,
     queue: Mutex<VecDeque<Arc<Node>>>,
     /// The number of threads waiting for idle (only touched under this mutex).
@@ -128,7 +128,7 @@ impl Admission {
     /// Nothing pending, `limit` (at most [`MAX_LIMIT`]) permits free, open.
     pub(crate) fn new(limit: usize) -> Admission {
         Admission {
-            state: Padded(AtomicU64::new(0)),
+            state: CachePadded::new(AtomicU64::new(0)),
             limit: limit.min(MAX_LIMIT) as u64,
             queue: Mutex::new(VecDeque::new()),
             waiters: Mutex::new(0),

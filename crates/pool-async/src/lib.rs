@@ -6,7 +6,6 @@ mod admission;
 mod builder;
 mod group;
 mod handle;
-mod padded;
 mod pool;
 mod pool_impl;
 mod shutdown;

@@ -14,10 +14,10 @@ use tokio::sync::{Semaphore, TryAcquireError};
 use crate::admission::{Admission, Admit};
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
-use crate::padded::Padded;
 use crate::signal::Signal;
 use crate::task::spawn_future;
 use crate::AsyncPoolBuilder;
+use crossbeam_utils::CachePadded;
 
 /// Ids of the tasks a shutdown cancelled, filled while `Inner::recording` is set.
 #[derive(Default)]
@@ -60,7 +60,7 @@ pub(crate) struct Inner {
     pub(crate) recording: AtomicBool,
     pub(crate) log: Mutex<CancelLog>,
     /// Written by every submission: alone on its line.
-    next_id: Padded<AtomicU64>,
+    next_id: CachePadded<AtomicU64>,
 }
 
 /// Locks one of the pool's plain std mutexes (the runtime slot, the stored report, the
@@ -307,7 +307,7 @@ impl AsyncPool {
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),
             log: Mutex::new(CancelLog::default()),
-            next_id: Padded(AtomicU64::new(0)),
+            next_id: CachePadded::new(AtomicU64::new(0)),
         };
         AsyncPool {
             inner: Arc::new(inner),

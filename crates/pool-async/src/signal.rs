@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use crate::padded::Padded;
 use crate::pool::lock_std;
+use crossbeam_utils::CachePadded;
 
 /// How many shards a signal spreads its waiters over.
 pub(crate) const SHARDS: usize = 16;
@@ -60,14 +60,14 @@ struct Wakers {
 pub(crate) struct Signal {
     flag: AtomicBool,
     /// One per thread (round-robin), each alone on its cache line.
-    shards: [Padded<Mutex<Wakers>>; SHARDS],
+    shards: [CachePadded<Mutex<Wakers>>; SHARDS],
 }
 
 impl Default for Signal {
     fn default() -> Signal {
         Signal {
             flag: AtomicBool::new(false),
-            shards: std::array::from_fn(|_| Padded(Mutex::new(Wakers::default()))),
+            shards: std::array::from_fn(|_| CachePadded::new(Mutex::new(Wakers::default()))),
         }
     }
 }

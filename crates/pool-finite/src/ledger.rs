@@ -63,6 +63,7 @@
 
 use std::time::Instant;
 
+use crossbeam_utils::CachePadded;
 use pool_core::barrier;
 use pool_core::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use pool_core::sync::{lock, wait, Condvar, Mutex};
@@ -71,12 +72,6 @@ use pool_core::{Counters, Metrics, Outcome};
 use crate::submitters::Submitters;
 #[cfg(all(test, loom))]
 use pool_core::sync::Arc;
-
-/// A value alone on its cache line(s), so that a line written on the hot path by one thread
-/// is not also written by another.
-#[repr(align(128))]
-#[derive(Default)]
-struct Padded<T>(T);
 
 /// One worker's counts. Written only by its worker (plain `Release` stores of a local count,
 /// no read-modify-write), read by anyone taking a snapshot.
@@ -136,12 +131,12 @@ pub(crate) struct Ledger {
     /// Tickets issued, one slot per submitting thread.
     submitters: Submitters,
     /// Set once by the first shutdown: tickets taken after it are handed back.
-    closed: Padded<AtomicBool>,
+    closed: CachePadded<AtomicBool>,
     /// Raised by an immediate shutdown: workers drop the jobs they take. Read by workers
     /// after every dequeue, written once.
-    discarding: Padded<AtomicBool>,
+    discarding: CachePadded<AtomicBool>,
     /// Threads registered in a wait for idleness. Read by resolvers, written by waiters.
-    waiters: Padded<AtomicUsize>,
+    waiters: CachePadded<AtomicUsize>,
     /// One per worker, indexed by worker number.
     shards: Box<[Shard]>,
     /// Cold-path resolutions: hand-backs, discards, and jobs run on the caller.
@@ -157,9 +152,9 @@ impl Ledger {
         barrier::init();
         Ledger {
             submitters: Submitters::new(workers),
-            closed: Padded::default(),
-            discarding: Padded::default(),
-            waiters: Padded::default(),
+            closed: CachePadded::default(),
+            discarding: CachePadded::default(),
+            waiters: CachePadded::default(),
             shards: (0..workers).map(|_| Shard::default()).collect(),
             cold: Counters::new(workers),
             lock: Mutex::new(()),
@@ -196,7 +191,7 @@ impl Ledger {
     #[inline]
     fn check_open(&self) -> Result<(), IsClosed> {
         barrier::light();
-        if self.closed.0.load(Ordering::Relaxed) {
+        if self.closed.load(Ordering::Relaxed) {
             Err(IsClosed)
         } else {
             Ok(())
@@ -212,25 +207,25 @@ impl Ledger {
     /// Closes the pool; returns whether this call closed it. Every ticket read after this
     /// returns is ordered by the heavy fence against the submitters' light ones.
     pub(crate) fn close(&self) -> bool {
-        let first = !self.closed.0.swap(true, Ordering::Relaxed);
+        let first = !self.closed.swap(true, Ordering::Relaxed);
         barrier::heavy();
         first
     }
 
     /// Whether the pool is closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.0.load(Ordering::Relaxed)
+        self.closed.load(Ordering::Relaxed)
     }
 
     /// Raises the discard flag for an immediate shutdown.
     pub(crate) fn start_discarding(&self) {
-        self.discarding.0.store(true, Ordering::Relaxed);
+        self.discarding.store(true, Ordering::Relaxed);
     }
 
     /// Whether workers should drop the jobs they take.
     #[inline]
     pub(crate) fn is_discarding(&self) -> bool {
-        self.discarding.0.load(Ordering::Relaxed)
+        self.discarding.load(Ordering::Relaxed)
     }
 
     /// Resolves `n` tickets whose jobs were handed back to their submitters.
@@ -266,7 +261,7 @@ impl Ledger {
     /// every resolver after publishing its count (workers: when their queue is empty).
     pub(crate) fn wake_waiters(&self) {
         fence(Ordering::SeqCst);
-        if self.waiters.0.load(Ordering::Relaxed) > 0 {
+        if self.waiters.load(Ordering::Relaxed) > 0 {
             drop(lock(&self.lock));
             self.idle.notify_all();
         }
@@ -314,7 +309,7 @@ impl Ledger {
             return true;
         }
         let mut guard = lock(&self.lock);
-        self.waiters.0.fetch_add(1, Ordering::Relaxed);
+        self.waiters.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         let idle = loop {
             if self.is_idle() {
@@ -334,7 +329,7 @@ impl Ledger {
                 }
             }
         };
-        self.waiters.0.fetch_sub(1, Ordering::Relaxed);
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
         drop(guard);
         idle
     }
