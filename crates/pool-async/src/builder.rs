@@ -81,6 +81,14 @@ impl AsyncPoolBuilder {
     }
 
     /// Sets the queue bound (`None`: unbounded).
+    ///
+    /// Takes a count, `Some(count)` or `None`, like every strategy's builder:
+    ///
+    /// ```
+    /// let bounded = pool_async::AsyncPool::builder().worker_threads(1).queue_bound(8).build();
+    /// let unbounded = pool_async::AsyncPool::builder().worker_threads(1).queue_bound(None).build();
+    /// assert!(bounded.is_ok() && unbounded.is_ok());
+    /// ```
     pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> AsyncPoolBuilder {
         self.config = self.config.queue_bound(bound.into());
         self

@@ -37,6 +37,14 @@ impl Builder {
 
     /// `Some(n)`: at most `n` outside jobs queued and not started, and at most `n` tasks
     /// queued on each worker before that worker's submissions run inline (caller runs).
+    ///
+    /// Takes a count, `Some(count)` or `None`, like every strategy's builder:
+    ///
+    /// ```
+    /// let bounded = pool_recursive::RecursivePool::builder().workers(1).queue_bound(8).build();
+    /// let unbounded = pool_recursive::RecursivePool::builder().workers(1).queue_bound(None).build();
+    /// assert!(bounded.is_ok() && unbounded.is_ok());
+    /// ```
     pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> Builder {
         self.config = self.config.queue_bound(bound.into());
         self

@@ -78,6 +78,14 @@ impl Builder {
     /// Bounds the jobs submitted from outside the pool that are queued and not yet started
     /// (`None`: unbounded). Jobs submitted by the pool's own workers, `join` and `scope`
     /// are never bounded.
+    ///
+    /// Takes a count, `Some(count)` or `None`, like every strategy's builder:
+    ///
+    /// ```
+    /// let bounded = pool_work_stealing::WorkStealingPool::builder().workers(1).queue_bound(8).build();
+    /// let unbounded = pool_work_stealing::WorkStealingPool::builder().workers(1).queue_bound(None).build();
+    /// assert!(bounded.is_ok() && unbounded.is_ok());
+    /// ```
     pub fn queue_bound(mut self, bound: impl Into<Option<usize>>) -> Builder {
         self.config = self.config.queue_bound(bound.into());
         self
