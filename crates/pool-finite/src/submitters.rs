@@ -47,7 +47,7 @@ std::thread_local! {
 /// One thread's ticket count for one pool, alone on its cache lines.
 #[repr(align(128))]
 #[derive(Default)]
-pub(crate) struct Slot {
+struct Slot {
     tickets: AtomicU64,
 }
 
