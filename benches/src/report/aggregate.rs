@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::record::{Sample, Status};
-use crate::stats::Summary;
+use crate::stats::{median_ci, outliers, seed_of, Interval, Summary};
+use crate::workloads::Family;
 
 /// Identifies a cell: `(workload, contender, workers, concurrency)`.
 pub type Key = (String, String, Option<usize>, Option<usize>);
@@ -36,12 +37,44 @@ pub struct CellStats {
     pub bound: Option<f64>,
     /// The witness of the last sample.
     pub witness: String,
+    /// The ranked figure (see [`sample_figure`]) of each `ok` repetition, in run order.
+    pub figures: Vec<f64>,
+    /// 95 % bootstrap interval of the figure's median (`None` under 3 repetitions).
+    pub figure_ci: Option<Interval>,
+    /// Repetitions whose figure exceeds 3x the cell's median (flagged, still counted).
+    pub outliers: usize,
+}
+
+/// The figure a repetition is ranked by (lower is better): p99 latency (ns) for the
+/// latency family, CPU time over wall time for `idle`, heap (else resident) bytes per
+/// queued job for `queue-memory`, the makespan (s) for everything else.
+pub fn sample_figure(s: &Sample) -> Option<f64> {
+    match s.family {
+        Family::Latency => s.p99_ns.map(|v| v as f64),
+        Family::Idle => Some(s.cpu_ns()? as f64 / s.wall_ns?.max(1) as f64),
+        Family::QueueMemory => s.heap_bytes_per_job.or(s.rss_bytes_per_job),
+        _ => s.wall_ns.map(|n| n as f64 / 1e9),
+    }
+}
+
+/// A stable text form of a cell's identity, used to seed its bootstrap.
+pub fn cell_label(s: &Sample) -> String {
+    format!(
+        "{}/{}/{:?}/{:?}",
+        s.workload, s.contender, s.workers, s.concurrency
+    )
 }
 
 impl CellStats {
     /// CPU time over wall time (1.0 = one core busy).
     pub fn cpu_util(&self) -> Option<f64> {
         Some(self.cpu? / self.wall?.median.max(1e-12))
+    }
+
+    /// Median of the ranked figure over repetitions, for `ok` cells.
+    pub fn figure(&self) -> Option<f64> {
+        self.makespan()?;
+        Summary::of(&self.figures).map(|s| s.median)
     }
 
     /// Median makespan in seconds, for `ok` cells.
@@ -96,7 +129,15 @@ fn stats(g: &[&Sample]) -> CellStats {
         (Some(a), Some(b), Some(c), Some(d), Some(e)) => Some([a, b, c, d, e]),
         _ => None,
     };
+    let figures = if bad.is_some() {
+        Vec::new()
+    } else {
+        col(&sample_figure)
+    };
     CellStats {
+        figure_ci: median_ci(&figures, seed_of(&cell_label(g[0]))),
+        outliers: outliers(&figures),
+        figures,
         first: g[0].clone(),
         status: bad.map_or(Status::Ok, |s| s.status),
         error: bad.map(|s| s.error.clone()).unwrap_or_default(),

@@ -1,39 +1,123 @@
-//! The "which pool for which workload" table, derived from the measurements: for each
-//! workload, the contender and configuration with the best figure, the runner-up (best
-//! cell of another contender) and the margin, and what bounding the workers gained against
-//! one thread per task.
+//! The "which pool for which workload" table, derived from the measurements with their
+//! uncertainty.
+//!
+//! Per workload, each contender is represented by its best cell (the lowest median figure;
+//! among that contender's cells statistically tied with it, the one with no oversubscription
+//! and the fewest workers). The contender with the lowest figure is named the winner only
+//! when the runner-up's ratio to it has a 95 % interval above 1.0; otherwise every
+//! contender whose interval reaches 1.0 is listed as tied with it. Without an interval
+//! (fewer than 3 repetitions) nothing can be told apart, so it counts as a tie.
 //!
 //! The figure is the median makespan for throughput workloads, p99 latency for the
 //! latency workloads, CPU time over wall time for `idle`, and heap bytes per queued job
 //! (else resident bytes) for `queue-memory`. Lower is better for all of them.
 
 use crate::record::WorkloadInfo;
+use crate::stats::{ratio_ci, seed_of, Interval};
 use crate::workloads::Family;
 
-use super::aggregate::{config_label, CellStats};
+use super::aggregate::{cell_label, config_label, CellStats};
+
+/// A ratio of two cells' median figures with its 95 % bootstrap interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ratio {
+    /// Median over median.
+    pub value: f64,
+    /// The interval; `None` when either cell has fewer than 3 repetitions.
+    pub ci: Option<Interval>,
+}
+
+impl Ratio {
+    /// `num`'s median figure over `den`'s, resampling each cell independently; `None`
+    /// when either has no figure or `den`'s is not positive.
+    pub fn of(num: &CellStats, den: &CellStats) -> Option<Ratio> {
+        let (n, d) = (num.figure()?, den.figure()?);
+        if d <= 0.0 {
+            return None;
+        }
+        let seed = seed_of(&format!(
+            "{} over {}",
+            cell_label(&num.first),
+            cell_label(&den.first)
+        ));
+        Some(Ratio {
+            value: n / d,
+            ci: ratio_ci(&num.figures, &den.figures, seed),
+        })
+    }
+
+    /// Whether the interval lies above 1.0: the numerator is really worse.
+    pub fn excludes_one(&self) -> bool {
+        self.ci.is_some_and(|ci| ci.lo > 1.0)
+    }
+}
+
+/// A cell named in the table: contender, configuration and figure with its interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pick {
+    /// Contender name.
+    pub contender: String,
+    /// Its configuration label.
+    pub config: String,
+    /// Its median figure.
+    pub figure: f64,
+    /// The figure's interval.
+    pub ci: Option<Interval>,
+}
+
+impl Pick {
+    fn of(c: &CellStats) -> Pick {
+        Pick {
+            contender: c.first.contender.clone(),
+            config: config_label(c),
+            figure: c.figure().unwrap_or(f64::NAN),
+            ci: c.figure_ci,
+        }
+    }
+
+    /// `contender (config)`.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.contender, self.config)
+    }
+}
 
 /// One row of the table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Choice {
     /// Workload name.
     pub workload: String,
+    /// Its family.
+    pub family: Family,
     /// What was compared (`makespan`, `p99`, ...).
     pub metric: &'static str,
-    /// Best contender.
-    pub best: String,
-    /// Its configuration label.
-    pub config: String,
-    /// Its figure, formatted.
-    pub figure: String,
-    /// Best cell of another contender, if any.
-    pub runner_up: Option<String>,
-    /// Runner-up figure over best figure (>= 1).
-    pub margin: Option<f64>,
-    /// thread-per-task figure over the best bounded figure (> 1: bounding wins).
-    pub bounded_gain: Option<f64>,
-    /// The best multi-worker bounded pool (neither sequential nor unbounded), with its
-    /// configuration and its figure over the best figure (>= 1), when it is not the best.
-    pub best_pool: Option<(String, f64)>,
+    /// Each contender's best cell, best first.
+    pub ranked: Vec<Pick>,
+    /// How many of `ranked` (from the first) are statistically tied with the best; 1
+    /// means the first is a clear winner.
+    pub tied: usize,
+    /// The runner-up's figure over the best's.
+    pub margin: Option<Ratio>,
+    /// The best multi-worker bounded pool and its figure over the best's, when the best
+    /// is not such a pool (sequential, one worker, or unbounded).
+    pub best_pool: Option<(Pick, Ratio)>,
+    /// thread-per-task's figure over the best multi-worker bounded pool's (> 1: bounding
+    /// wins).
+    pub bounded_gain: Option<Ratio>,
+}
+
+impl Choice {
+    /// The winner, when one is statistically clear.
+    pub fn winner(&self) -> Option<&Pick> {
+        (self.tied == 1).then(|| &self.ranked[0])
+    }
+
+    /// The contenders tied with the best (the best included), best first.
+    pub fn tied_names(&self) -> Vec<&str> {
+        self.ranked[..self.tied]
+            .iter()
+            .map(|p| p.contender.as_str())
+            .collect()
+    }
 }
 
 fn metric(family: Family) -> &'static str {
@@ -45,74 +129,112 @@ fn metric(family: Family) -> &'static str {
     }
 }
 
-/// The figure a cell is ranked by (lower is better); `None` if it has none.
-pub fn figure(c: &CellStats) -> Option<f64> {
-    c.makespan()?;
-    match c.first.family {
-        Family::Latency => c.latency.map(|l| l[2]),
-        Family::Idle => c.cpu_util(),
-        Family::QueueMemory => c.heap_per_job.or(c.rss_per_job),
-        _ => c.makespan(),
-    }
-}
-
 /// Formats a figure of `family` for tables.
 pub fn format_figure(family: Family, v: f64) -> String {
     match family {
         Family::Latency => format!("{:.1} us", v / 1e3),
         Family::Idle => format!("{:.1} %", v * 100.0),
         Family::QueueMemory => format!("{v:.0} B"),
-        _ => super::markdown::secs(v),
+        _ => super::format::secs(v),
     }
 }
 
-fn best<'a>(cells: impl Iterator<Item = &'a CellStats>) -> Option<(&'a CellStats, f64)> {
+/// Whether `other` cannot be told apart from `best`: the interval of other / best reaches
+/// 1.0, or there is no interval.
+pub fn tied_with(best: &CellStats, other: &CellStats) -> bool {
+    Ratio::of(other, best).is_none_or(|r| !r.excludes_one())
+}
+
+/// A bounded pool with more than one worker (not `sequential`, not unbounded).
+pub fn is_multi_worker_pool(c: &CellStats) -> bool {
+    c.first.workers.is_some_and(|w| w > 1)
+}
+
+/// The best of `cells`: the lowest median figure, then, among cells of the same contender
+/// statistically tied with it, the one without oversubscription and with the fewest
+/// workers (then the lowest concurrency).
+pub fn pick<'a>(cells: impl Iterator<Item = &'a CellStats> + Clone) -> Option<&'a CellStats> {
+    let best = cells
+        .clone()
+        .filter_map(|c| c.figure().map(|f| (c, f)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?
+        .0;
     cells
-        .filter_map(|c| figure(c).map(|f| (c, f)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|c| c.first.contender == best.first.contender && c.figure().is_some())
+        .filter(|c| std::ptr::eq(*c, best) || tied_with(best, c))
+        .min_by_key(|c| {
+            (
+                c.first.oversubscribed,
+                c.first.workers.unwrap_or(usize::MAX),
+                c.first.concurrency.unwrap_or(usize::MAX),
+            )
+        })
+}
+
+/// Each contender's best cell (see [`pick`]), lowest figure first.
+pub fn ranked<'a>(cells: &[&'a CellStats]) -> Vec<&'a CellStats> {
+    let mut names: Vec<&str> = Vec::new();
+    for c in cells {
+        if !names.contains(&c.first.contender.as_str()) {
+            names.push(&c.first.contender);
+        }
+    }
+    let mut out: Vec<&CellStats> = names
+        .iter()
+        .filter_map(|n| pick(cells.iter().copied().filter(|c| c.first.contender == *n)))
+        .collect();
+    out.sort_by(|a, b| {
+        a.figure()
+            .unwrap_or(f64::MAX)
+            .total_cmp(&b.figure().unwrap_or(f64::MAX))
+    });
+    out
+}
+
+/// The best multi-worker bounded pool among `cells` (see [`pick`]).
+pub fn best_pool<'a>(cells: &[&'a CellStats]) -> Option<&'a CellStats> {
+    pick(cells.iter().copied().filter(|c| is_multi_worker_pool(c)))
+}
+
+/// The best unbounded (thread-per-task) cell among `cells`.
+pub fn best_unbounded<'a>(cells: &[&'a CellStats]) -> Option<&'a CellStats> {
+    pick(cells.iter().copied().filter(|c| c.first.workers.is_none()))
+}
+
+/// The cells of workload `name`.
+pub fn of_workload<'a>(cells: &'a [CellStats], name: &str) -> Vec<&'a CellStats> {
+    cells.iter().filter(|c| c.first.workload == name).collect()
 }
 
 /// Derives one [`Choice`] per workload that has at least one `ok` cell.
 pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
     let mut out = Vec::new();
     for w in workloads {
-        let mine: Vec<&CellStats> = cells
-            .iter()
-            .filter(|c| c.first.workload == w.name)
-            .collect();
-        let Some((win, fig)) = best(mine.iter().copied()) else {
+        let mine = of_workload(cells, &w.name);
+        let by_figure = ranked(&mine);
+        let Some(&best) = by_figure.first() else {
             continue;
         };
-        let other = best(
-            mine.iter()
-                .copied()
-                .filter(|c| c.first.contender != win.first.contender),
-        );
-        let unbounded = best(mine.iter().copied().filter(|c| c.first.workers.is_none()));
-        let bounded = best(mine.iter().copied().filter(|c| c.first.workers.is_some()));
-        let pool = best(
-            mine.iter()
-                .copied()
-                .filter(|c| c.first.workers.is_some_and(|w| w > 1)),
-        );
+        // Tied contenders first (a noisy one may rank below a clearly worse but steady one).
+        let (mut order, rest): (Vec<&CellStats>, Vec<&CellStats>) = by_figure
+            .iter()
+            .partition(|c| std::ptr::eq(**c, best) || tied_with(best, c));
+        let tied = order.len();
+        order.extend(rest);
+        let pool = best_pool(&mine);
         out.push(Choice {
             workload: w.name.clone(),
+            family: w.family,
             metric: metric(w.family),
-            best: win.first.contender.clone(),
-            config: config_label(win),
-            figure: format_figure(w.family, fig),
-            runner_up: other.map(|(c, _)| format!("{} ({})", c.first.contender, config_label(c))),
-            margin: other.map(|(_, f)| if fig > 0.0 { f / fig } else { 1.0 }),
-            bounded_gain: bounded
-                .zip(unbounded)
-                .map(|((_, b), (_, u))| if b > 0.0 { u / b } else { 1.0 }),
-            best_pool: pool.filter(|(c, _)| !std::ptr::eq(*c, win)).map(|(c, f)| {
-                let ratio = if fig > 0.0 { f / fig } else { 1.0 };
-                (
-                    format!("{} ({})", c.first.contender, config_label(c)),
-                    ratio,
-                )
-            }),
+            ranked: order.iter().map(|c| Pick::of(c)).collect(),
+            tied,
+            margin: by_figure.get(1).and_then(|c| Ratio::of(c, best)),
+            best_pool: pool
+                .filter(|_| !is_multi_worker_pool(best))
+                .and_then(|p| Some((Pick::of(p), Ratio::of(p, best)?))),
+            bounded_gain: best_unbounded(&mine)
+                .zip(pool)
+                .and_then(|(u, p)| Ratio::of(u, p)),
         });
     }
     out
@@ -124,7 +246,7 @@ mod tests {
     use crate::contender::IoMode;
     use crate::record::{Cell, Sample, Status};
 
-    fn sample(contender: &str, workers: Option<usize>, wall_ms: u64) -> Sample {
+    fn reps(contender: &str, workers: Option<usize>, over: bool, wall_ms: &[f64]) -> Vec<Sample> {
         let cell = Cell {
             workload: "spin-100us".into(),
             family: Family::CpuFlat,
@@ -132,22 +254,22 @@ mod tests {
             io_mode: IoMode::Blocking,
             workers,
             concurrency: workers,
-            oversubscribed: false,
+            oversubscribed: over,
         };
-        let mut s = Sample::empty(&cell, Status::Ok, "");
-        s.rep = 1;
-        s.wall_ns = Some(wall_ms * 1_000_000);
-        s
+        wall_ms
+            .iter()
+            .enumerate()
+            .map(|(i, ms)| {
+                let mut s = Sample::empty(&cell, Status::Ok, "");
+                s.rep = i as u32 + 1;
+                s.wall_ns = Some((ms * 1e6) as u64);
+                s
+            })
+            .collect()
     }
 
-    #[test]
-    fn best_runner_up_and_bounded_gain_come_from_the_data() {
-        let samples = vec![
-            sample("rayon", Some(2), 10),
-            sample("rayon", Some(1), 20),
-            sample("threadpool", Some(2), 15),
-            sample("thread-per-task", None, 40),
-        ];
+    fn choose(samples: Vec<Vec<Sample>>) -> Choice {
+        let samples: Vec<Sample> = samples.into_iter().flatten().collect();
         let cells = super::super::aggregate::cells(&samples);
         let info = vec![WorkloadInfo {
             name: "spin-100us".into(),
@@ -155,48 +277,101 @@ mod tests {
             hypothesis: String::new(),
             params: String::new(),
         }];
-        let c = &choices(&info, &cells)[0];
-        assert_eq!(c.best, "rayon");
-        assert_eq!(c.config, "w=2");
-        assert_eq!(c.runner_up.as_deref(), Some("threadpool (w=2)"));
-        assert!((c.margin.expect("margin") - 1.5).abs() < 1e-9);
-        assert!((c.bounded_gain.expect("gain") - 4.0).abs() < 1e-9);
+        choices(&info, &cells).remove(0)
+    }
+
+    const STEADY: [f64; 5] = [10.0, 10.2, 9.9, 10.1, 10.0];
+
+    #[test]
+    fn a_clear_winner_is_named_with_intervals() {
+        let c = choose(vec![
+            reps("rayon", Some(2), false, &STEADY),
+            reps("rayon", Some(1), false, &[20.0, 20.1, 19.9, 20.2, 20.0]),
+            reps(
+                "threadpool",
+                Some(2),
+                false,
+                &[15.0, 15.1, 14.9, 15.2, 15.0],
+            ),
+            reps(
+                "thread-per-task",
+                None,
+                false,
+                &[40.0, 40.5, 39.5, 40.2, 40.1],
+            ),
+        ]);
+        let w = c.winner().expect("a clear winner");
+        assert_eq!((w.contender.as_str(), w.config.as_str()), ("rayon", "w=2"));
+        assert_eq!(c.ranked[1].label(), "threadpool (w=2)");
+        let m = c.margin.expect("margin");
+        assert!((m.value - 1.5).abs() < 0.01 && m.excludes_one(), "{m:?}");
+        let g = c.bounded_gain.expect("gain");
+        assert!((g.value - 4.0).abs() < 0.05 && g.ci.is_some_and(|ci| ci.lo > 3.0));
         assert_eq!(c.best_pool, None, "the best is already a pool");
     }
 
     #[test]
-    fn failed_cells_never_win() {
-        let mut bad = sample("rayon", Some(2), 1);
-        bad.status = Status::Timeout;
-        let samples = vec![bad, sample("threadpool", Some(2), 15)];
-        let cells = super::super::aggregate::cells(&samples);
-        let info = vec![WorkloadInfo {
-            name: "spin-100us".into(),
-            family: Family::CpuFlat,
-            hypothesis: String::new(),
-            params: String::new(),
-        }];
-        assert_eq!(choices(&info, &cells)[0].best, "threadpool");
+    fn overlapping_contenders_are_a_tie() {
+        let c = choose(vec![
+            reps("finite", Some(2), false, &[10.0, 11.0, 9.0, 10.5, 12.0]),
+            reps("threadpool", Some(2), false, &[10.3, 9.5, 11.5, 10.0, 12.5]),
+            reps("rayon", Some(2), false, &[30.0, 30.1, 29.9, 30.2, 30.0]),
+        ]);
+        assert!(c.winner().is_none());
+        assert_eq!(
+            c.tied_names(),
+            vec!["threadpool", "finite"],
+            "lower median first, rayon clearly out"
+        );
     }
 
     #[test]
-    fn the_best_pool_is_named_when_sequential_wins() {
-        let samples = vec![
-            sample("sequential", Some(1), 5),
-            sample("rayon", Some(2), 10),
-            sample("thread-per-task", None, 1),
-        ];
-        let cells = super::super::aggregate::cells(&samples);
-        let info = vec![WorkloadInfo {
-            name: "spin-100us".into(),
-            family: Family::CpuFlat,
-            hypothesis: String::new(),
-            params: String::new(),
-        }];
-        let c = &choices(&info, &cells)[0];
-        assert_eq!(c.best, "thread-per-task");
+    fn a_tied_oversubscribed_config_yields_to_workers_equal_cores() {
+        let c = choose(vec![
+            reps("finite", Some(2), false, &[10.0, 11.0, 9.0, 10.5, 12.0]),
+            reps("finite", Some(8), true, &[9.8, 10.8, 9.1, 10.2, 11.5]),
+        ]);
+        assert_eq!(c.ranked[0].config, "w=2");
+    }
+
+    #[test]
+    fn too_few_repetitions_name_no_winner() {
+        let c = choose(vec![
+            reps("finite", Some(2), false, &[10.0]),
+            reps("threadpool", Some(2), false, &[50.0]),
+        ]);
+        assert!(c.winner().is_none());
+        assert!(c.margin.is_some_and(|m| m.ci.is_none()));
+    }
+
+    #[test]
+    fn failed_cells_never_win() {
+        let mut bad = reps("rayon", Some(2), false, &STEADY);
+        bad[0].status = Status::Timeout;
+        let c = choose(vec![bad, reps("threadpool", Some(2), false, &[15.0; 5])]);
+        assert_eq!(c.ranked[0].contender, "threadpool");
+    }
+
+    #[test]
+    fn when_sequential_wins_pools_and_thread_per_task_are_compared_to_the_best_pool() {
+        let c = choose(vec![
+            reps("sequential", Some(1), false, &[5.0, 5.1, 4.9, 5.0, 5.05]),
+            reps("rayon", Some(2), false, &STEADY),
+            reps(
+                "thread-per-task",
+                None,
+                false,
+                &[30.0, 30.2, 29.8, 30.1, 30.0],
+            ),
+        ]);
+        assert_eq!(c.winner().map(|p| p.contender.as_str()), Some("sequential"));
         let (pool, ratio) = c.best_pool.clone().expect("a pool");
-        assert_eq!(pool, "rayon (w=2)");
-        assert!((ratio - 10.0).abs() < 1e-9);
+        assert_eq!(pool.label(), "rayon (w=2)");
+        assert!((ratio.value - 2.0).abs() < 0.05 && ratio.excludes_one());
+        let g = c.bounded_gain.expect("gain");
+        assert!(
+            (g.value - 3.0).abs() < 0.05,
+            "against the pool, not sequential"
+        );
     }
 }

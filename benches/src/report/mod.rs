@@ -4,17 +4,22 @@
 //! - `README.md`: the exact command, versions, commit, machine ([`markdown::readme`]);
 //! - `raw.csv` and `results.json`: every sample, including failed, timed-out and
 //!   unsupported cells;
-//! - `summary.md`: per-workload tables with medians, spreads, ratios against the baseline
-//!   and a correctness witness per contender, and the "which pool for which workload"
-//!   table derived from the data ([`choose`]);
+//! - `summary.md`: findings in words with verdicts on each workload's claim
+//!   ([`findings`], [`verdict`]), the "which pool for which workload" table with 95 %
+//!   intervals and ties ([`choose`]), correctness in brief and links;
+//! - `family-*.md`: every cell of one family, with intervals and outlier flags ([`pages`]);
 //! - `figures/*.svg` ([`svg`]);
 //! - the `results/README.md` index of runs ([`index`]).
 
 pub mod aggregate;
 pub mod choose;
+pub mod findings;
+pub mod format;
 pub mod index;
 pub mod markdown;
+pub mod pages;
 pub mod svg;
+pub mod verdict;
 
 use std::path::Path;
 
@@ -100,7 +105,12 @@ pub fn write_all(dir: &Path, data: &RunData) -> Result<(), ReportError> {
     std::fs::write(&readme, markdown::readme(data)).map_err(io_err(&readme))?;
     let figures = svg::write_figures(&dir.join("figures"), data)?;
     let summary = dir.join("summary.md");
-    std::fs::write(&summary, markdown::summary(data, &figures)).map_err(io_err(&summary))?;
+    std::fs::write(&summary, markdown::summary(data)).map_err(io_err(&summary))?;
+    let all = aggregate::cells(&data.samples);
+    for f in pages::families(data) {
+        let path = dir.join(pages::file_name(f));
+        std::fs::write(&path, pages::page(f, data, &all, &figures)).map_err(io_err(&path))?;
+    }
     if let Some(root) = dir.parent() {
         index::write_index(root)?;
     }

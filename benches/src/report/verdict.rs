@@ -1,0 +1,307 @@
+//! Each workload's hypothesis as a machine-checkable claim, and its verdict from the
+//! run's cells: **confirmed** when the 95 % interval of the measured quantity lies on the
+//! claimed side of the threshold, **refuted** when it lies wholly on the other side,
+//! **inconclusive** otherwise (interval straddles it, fewer than 3 repetitions, or a cell
+//! the check needs was not measured).
+
+use crate::stats::Interval;
+use crate::workloads::Family;
+
+use super::aggregate::CellStats;
+use super::choose::{best_pool, best_unbounded, format_figure, pick, Ratio};
+use super::format::{interval, ratio};
+
+/// The quantity a check measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// thread-per-task's figure over the best multi-worker pool's.
+    UnboundedOverPool,
+    /// `sequential`'s figure over the best multi-worker pool's (the pools' speedup).
+    SequentialOverPool,
+    /// The best pool's contender: its figure at 1 worker (or `c=1`) over its figure at
+    /// workers (or `c`) = cores.
+    ScaleGain,
+    /// The best pool's contender: its figure at workers (or `c`) = cores over its best
+    /// figure beyond the cores.
+    BeyondCoresGain,
+    /// The best multi-worker pool's own figure.
+    BestPoolFigure,
+}
+
+/// A threshold, fixed or proportional to the run's core count.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Threshold {
+    /// This value.
+    Fixed(f64),
+    /// This many times the cores.
+    PerCore(f64),
+}
+
+/// One check: the measure is at least (or at most) the threshold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Check {
+    /// What is measured.
+    pub measure: Measure,
+    /// `true`: the claim is measure >= threshold; `false`: measure <= threshold.
+    pub at_least: bool,
+    /// The threshold.
+    pub threshold: Threshold,
+}
+
+/// A workload's claim: its words and the checks that must all hold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Claim {
+    /// The claim as the reader sees it.
+    pub words: &'static str,
+    /// The checks.
+    pub checks: &'static [Check],
+}
+
+const fn at_least(measure: Measure, threshold: Threshold) -> Check {
+    Check {
+        measure,
+        at_least: true,
+        threshold,
+    }
+}
+
+const fn at_most(measure: Measure, threshold: Threshold) -> Check {
+    Check {
+        measure,
+        at_least: false,
+        threshold,
+    }
+}
+
+use Measure::*;
+use Threshold::*;
+
+const OVERHEAD: Claim = Claim {
+    words: "bounded pools beat thread-per-task by >= 10x, and the best pool gains < 1.2x from 1 worker to the cores",
+    checks: &[
+        at_least(UnboundedOverPool, Fixed(10.0)),
+        at_most(ScaleGain, Fixed(1.2)),
+    ],
+};
+const COMPUTE: Claim = Claim {
+    words: "the best pool runs >= 0.8 x cores faster at workers = cores than at 1 worker, and oversubscription gains < 5 %",
+    checks: &[
+        at_least(ScaleGain, PerCore(0.8)),
+        at_most(BeyondCoresGain, Fixed(1.05)),
+    ],
+};
+const SPEEDUP: Claim = Claim {
+    words: "the best pool runs >= 0.75 x cores faster than sequential",
+    checks: &[at_least(SequentialOverPool, PerCore(0.75))],
+};
+const WAITS: Claim = Claim {
+    words: "concurrency beyond the cores cuts the makespan by >= 2x",
+    checks: &[at_least(BeyondCoresGain, Fixed(2.0))],
+};
+const SYSCALLS: Claim = Claim {
+    words: "concurrency beyond the cores gains < 1.25x",
+    checks: &[at_most(BeyondCoresGain, Fixed(1.25))],
+};
+
+const PER_FORK: Claim = Claim {
+    words: "a thread per fork loses to the best pool by >= 100x",
+    checks: &[at_least(UnboundedOverPool, Fixed(100.0))],
+};
+const OVERLAP: Claim = Claim {
+    words: "overlapping the waits with concurrency beyond the cores gains >= 1.5x",
+    checks: &[at_least(BeyondCoresGain, Fixed(1.5))],
+};
+const HALF_LOAD: Claim = Claim {
+    words: "at half load the best pool's p99 stays below 1 ms",
+    checks: &[at_most(BestPoolFigure, Fixed(1e6))],
+};
+const HIGH_LOAD: Claim = Claim {
+    words: "at 90 % load queueing pushes the best pool's p99 above 1 ms",
+    checks: &[at_least(BestPoolFigure, Fixed(1e6))],
+};
+const PARKED: Claim = Claim {
+    words: "parked workers of the best pool burn < 1 % of a core",
+    checks: &[at_most(BestPoolFigure, Fixed(0.01))],
+};
+const QUEUED: Claim = Claim {
+    words:
+        "a queued job costs >= 10x more memory as a thread (thread-per-task) than in the best pool",
+    checks: &[at_least(UnboundedOverPool, Fixed(10.0))],
+};
+
+/// The claim checked for workload `name`, if it has one.
+pub fn claim(name: &str) -> Option<Claim> {
+    Some(match name {
+        "empty" | "spin-1us" => OVERHEAD,
+        "spin-100us" | "spin-10ms" => COMPUTE,
+        "fib-join" | "fib-spawn" | "uts-t3" | "nqueens" => SPEEDUP,
+        "fib-join-nocut" => PER_FORK,
+        "sleep" | "tcp-rr" | "crawl" => WAITS,
+        "files" | "dirwalk" => SYSCALLS,
+        "mixed" => OVERLAP,
+        "latency-50" => HALF_LOAD,
+        "latency-90" => HIGH_LOAD,
+        "idle" => PARKED,
+        "queue-memory" => QUEUED,
+        _ => return None,
+    })
+}
+
+/// The outcome of a claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The interval lies on the claimed side.
+    Confirmed,
+    /// The interval lies on the other side.
+    Refuted,
+    /// Neither.
+    Inconclusive,
+}
+
+impl Outcome {
+    /// The word written in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Confirmed => "confirmed",
+            Outcome::Refuted => "refuted",
+            Outcome::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// A claim's outcome with the numbers behind it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The outcome over all checks.
+    pub outcome: Outcome,
+    /// One line of evidence per check.
+    pub evidence: Vec<String>,
+}
+
+/// The workers (CPU families) or concurrency (I/O families) of a cell.
+fn parallelism(c: &CellStats) -> Option<usize> {
+    if c.first.family.is_io() {
+        c.first.concurrency
+    } else {
+        c.first.workers
+    }
+}
+
+fn at_par<'a>(mine: &[&'a CellStats], contender: &str, p: usize) -> Option<&'a CellStats> {
+    mine.iter()
+        .copied()
+        .find(|c| c.first.contender == contender && parallelism(c) == Some(p))
+}
+
+/// The measured value, its interval and what it is; `Err` says what was missing.
+fn measure(
+    m: Measure,
+    mine: &[&CellStats],
+    family: Family,
+    cores: usize,
+) -> Result<(f64, Option<Interval>, String), String> {
+    let pool = best_pool(mine).ok_or("no multi-worker pool measured")?;
+    let name = &pool.first.contender;
+    let pair = |num: Option<&CellStats>, den: Option<&CellStats>, what: &str| {
+        let (n, d) = num.zip(den).ok_or(format!("{what}: not measured"))?;
+        let r = Ratio::of(n, d).ok_or(format!("{what}: no figure"))?;
+        Ok((r.value, r.ci, format!("{what} = {}", ratio(r))))
+    };
+    match m {
+        UnboundedOverPool => pair(
+            best_unbounded(mine),
+            Some(pool),
+            &format!("thread-per-task / {name}"),
+        ),
+        SequentialOverPool => pair(
+            pick(
+                mine.iter()
+                    .copied()
+                    .filter(|c| c.first.contender == "sequential"),
+            ),
+            Some(pool),
+            &format!("sequential / {name}"),
+        ),
+        ScaleGain => pair(
+            at_par(mine, name, 1),
+            at_par(mine, name, cores),
+            &format!("{name} at 1 / at {cores}"),
+        ),
+        BeyondCoresGain => {
+            let beyond = pick(mine.iter().copied().filter(|c| {
+                c.first.contender == *name && parallelism(c).is_some_and(|p| p > cores)
+            }));
+            pair(
+                at_par(mine, name, cores),
+                beyond,
+                &format!("{name} at {cores} / beyond {cores}"),
+            )
+        }
+        BestPoolFigure => {
+            let v = pool.figure().ok_or("no figure")?;
+            Ok((
+                v,
+                pool.figure_ci,
+                format!(
+                    "{name} = {} {}",
+                    format_figure(family, v),
+                    interval(family, pool.figure_ci)
+                ),
+            ))
+        }
+    }
+}
+
+fn judge(check: &Check, ci: Option<Interval>, t: f64) -> Outcome {
+    let Some(ci) = ci else {
+        return Outcome::Inconclusive;
+    };
+    let (holds, fails) = if check.at_least {
+        (ci.lo >= t, ci.hi < t)
+    } else {
+        (ci.hi <= t, ci.lo > t)
+    };
+    if holds {
+        Outcome::Confirmed
+    } else if fails {
+        Outcome::Refuted
+    } else {
+        Outcome::Inconclusive
+    }
+}
+
+/// Judges `claim` over the cells of one workload: confirmed when every check is,
+/// refuted when any check is, else inconclusive.
+pub fn verdict(claim: &Claim, mine: &[&CellStats], family: Family, cores: usize) -> Verdict {
+    let mut outcomes = Vec::new();
+    let mut evidence = Vec::new();
+    for check in claim.checks {
+        let t = match check.threshold {
+            Fixed(x) => x,
+            PerCore(x) => x * cores as f64,
+        };
+        let side = if check.at_least { ">=" } else { "<=" };
+        let shown = |v: f64| match check.measure {
+            BestPoolFigure => format_figure(family, v),
+            _ => format!("{v:.2}x"),
+        };
+        match measure(check.measure, mine, family, cores) {
+            Ok((_, ci, what)) => {
+                outcomes.push(judge(check, ci, t));
+                evidence.push(format!("{what} (claim {side} {})", shown(t)));
+            }
+            Err(why) => {
+                outcomes.push(Outcome::Inconclusive);
+                evidence.push(why);
+            }
+        }
+    }
+    let outcome = if outcomes.contains(&Outcome::Refuted) {
+        Outcome::Refuted
+    } else if outcomes.iter().all(|o| *o == Outcome::Confirmed) {
+        Outcome::Confirmed
+    } else {
+        Outcome::Inconclusive
+    };
+    Verdict { outcome, evidence }
+}
