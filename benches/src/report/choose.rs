@@ -95,6 +95,9 @@ pub struct Choice {
     /// How many of `ranked` (from the first) are statistically tied with the best; 1
     /// means the first is a clear winner.
     pub tied: usize,
+    /// Whether some contender counts as tied only because an interval is missing
+    /// (fewer than 3 repetitions).
+    pub undecided: bool,
     /// The runner-up's figure over the best's.
     pub margin: Option<Ratio>,
     /// The best multi-worker bounded pool and its figure over the best's, when the best
@@ -109,6 +112,16 @@ impl Choice {
     /// The winner, when one is statistically clear.
     pub fn winner(&self) -> Option<&Pick> {
         (self.tied == 1).then(|| &self.ranked[0])
+    }
+
+    /// `tie: a ~ b`, marked when the tie only means "too few repetitions to tell".
+    pub fn tie_words(&self) -> String {
+        let mark = if self.undecided {
+            " (n < 3, no CI)"
+        } else {
+            ""
+        };
+        format!("tie{mark}: {}", self.tied_names().join(" ~ "))
     }
 
     /// The contenders tied with the best (the best included), best first.
@@ -220,6 +233,9 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
             .iter()
             .partition(|c| std::ptr::eq(**c, best) || tied_with(best, c));
         let tied = order.len();
+        let undecided = order[1..]
+            .iter()
+            .any(|c| Ratio::of(c, best).is_none_or(|r| r.ci.is_none()));
         order.extend(rest);
         let pool = best_pool(&mine);
         out.push(Choice {
@@ -228,6 +244,7 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
             metric: metric(w.family),
             ranked: order.iter().map(|c| Pick::of(c)).collect(),
             tied,
+            undecided,
             margin: by_figure.get(1).and_then(|c| Ratio::of(c, best)),
             best_pool: pool
                 .filter(|_| !is_multi_worker_pool(best))
@@ -317,7 +334,7 @@ mod tests {
             reps("threadpool", Some(2), false, &[10.3, 9.5, 11.5, 10.0, 12.5]),
             reps("rayon", Some(2), false, &[30.0, 30.1, 29.9, 30.2, 30.0]),
         ]);
-        assert!(c.winner().is_none());
+        assert!(c.winner().is_none() && !c.undecided);
         assert_eq!(
             c.tied_names(),
             vec!["threadpool", "finite"],
@@ -340,7 +357,7 @@ mod tests {
             reps("finite", Some(2), false, &[10.0]),
             reps("threadpool", Some(2), false, &[50.0]),
         ]);
-        assert!(c.winner().is_none());
+        assert!(c.winner().is_none() && c.undecided);
         assert!(c.margin.is_some_and(|m| m.ci.is_none()));
     }
 

@@ -7,7 +7,7 @@ use super::aggregate::CellStats;
 use super::choose::{format_figure, of_workload, Choice};
 use super::format::{interval, ratio};
 use super::pages::{families, file_name};
-use super::verdict::{claim, verdict, Outcome};
+use super::verdict::{claim, verdict, Outcome, Verdict};
 
 /// The figure of the best cell with its interval: `13.68 ms [13.50 ms, 13.90 ms]`.
 fn best_figure(c: &Choice) -> String {
@@ -36,8 +36,8 @@ pub fn outcome_words(c: &Choice) -> String {
             )
         }
         None => format!(
-            "tie: {} (best {} ({}), {})",
-            c.tied_names().join(" ~ "),
+            "{} (best {} ({}), {})",
+            c.tie_words(),
             b.contender,
             b.config,
             best_figure(c)
@@ -61,43 +61,47 @@ pub fn outcome_words(c: &Choice) -> String {
     s
 }
 
-/// The counts behind the section's first line: (clear winners, ties, [confirmed,
-/// refuted, inconclusive]).
-fn tally(data: &RunData, all: &[CellStats], choices: &[Choice]) -> (usize, usize, [usize; 3]) {
-    let winners = choices.iter().filter(|c| c.winner().is_some()).count();
-    let mut verdicts = [0; 3];
-    for w in &data.workloads {
-        if let Some(cl) = claim(&w.name) {
-            let v = verdict(&cl, &of_workload(all, &w.name), w.family, data.meta.cores);
-            let i = match v.outcome {
-                Outcome::Confirmed => 0,
-                Outcome::Refuted => 1,
-                Outcome::Inconclusive => 2,
-            };
-            verdicts[i] += 1;
-        }
-    }
-    (winners, choices.len() - winners, verdicts)
-}
-
 /// The `## Findings` section of `summary.md`.
 pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String {
-    let (winners, ties, [yes, no, maybe]) = tally(data, all, choices);
+    let verdicts: Vec<Option<Verdict>> = data
+        .workloads
+        .iter()
+        .map(|w| {
+            claim(&w.name)
+                .map(|cl| verdict(&cl, &of_workload(all, &w.name), w.family, data.meta.cores))
+        })
+        .collect();
+    let count = |o: Outcome| verdicts.iter().flatten().filter(|v| v.outcome == o).count();
+    let (yes, no, maybe) = (
+        count(Outcome::Confirmed),
+        count(Outcome::Refuted),
+        count(Outcome::Inconclusive),
+    );
+    let winners = choices.iter().filter(|c| c.winner().is_some()).count();
+    let ties = choices.len() - winners;
     let mut s = format!(
-        "## Findings\n\n{winners} workloads have a clear winner and {ties} a statistical tie (95 % intervals); claims: {yes} confirmed, {no} refuted, {maybe} inconclusive. Ratios are runner-up / best.\n\n"
+        "## Findings\n\n{winners} workloads have a clear winner and {ties} a statistical tie (95 % intervals); hypotheses: {yes} confirmed, {no} refuted, {maybe} inconclusive. Ratios are runner-up / best.\n\n"
     );
     for f in families(data) {
         s.push_str(&format!("- **{}** ([page]({}))\n", f.label(), file_name(f)));
-        for w in data.workloads.iter().filter(|w| w.family == f) {
+        for (w, v) in data
+            .workloads
+            .iter()
+            .zip(&verdicts)
+            .filter(|(w, _)| w.family == f)
+        {
             let Some(c) = choices.iter().find(|c| c.workload == w.name) else {
                 s.push_str(&format!("  - `{}`: no `ok` cell.\n", w.name));
                 continue;
             };
-            let judged = claim(&w.name).map_or_else(
-                || "no checkable claim".to_owned(),
-                |cl| {
-                    let v = verdict(&cl, &of_workload(all, &w.name), w.family, data.meta.cores);
-                    format!("claim **{}**: {}", v.outcome.label(), v.evidence.join("; "))
+            let judged = v.as_ref().map_or_else(
+                || "No checkable hypothesis".to_owned(),
+                |v| {
+                    format!(
+                        "Hypothesis **{}**: {}",
+                        v.outcome.label(),
+                        v.evidence.join("; ")
+                    )
                 },
             );
             s.push_str(&format!(

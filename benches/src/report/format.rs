@@ -48,7 +48,7 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 /// What is written where an interval cannot be computed.
-pub const NO_CI: &str = "no CI (n < 3)";
+pub const NO_CI: &str = "(no CI, n < 3)";
 
 /// A figure's interval: `[lo, hi]` in the family's unit.
 pub fn interval(family: Family, ci: Option<Interval>) -> String {
@@ -78,6 +78,6 @@ fn factor(v: f64) -> String {
 pub fn ratio(r: Ratio) -> String {
     match r.ci {
         Some(ci) => format!("{} [{}, {}]", factor(r.value), factor(ci.lo), factor(ci.hi)),
-        None => format!("{} ({NO_CI})", factor(r.value)),
+        None => format!("{} {NO_CI}", factor(r.value)),
     }
 }

@@ -67,7 +67,7 @@ fn which_pool(choices: &[Choice]) -> String {
             c.metric.into(),
             match c.winner() {
                 Some(w) => format!("**{}**", w.contender),
-                None => format!("tie: {}", c.tied_names().join(" ~ ")),
+                None => c.tie_words(),
             },
             b.config.clone(),
             format!(

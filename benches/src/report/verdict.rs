@@ -203,7 +203,9 @@ fn measure(
     let pool = best_pool(mine).ok_or("no multi-worker pool measured")?;
     let name = &pool.first.contender;
     let pair = |num: Option<&CellStats>, den: Option<&CellStats>, what: &str| {
-        let (n, d) = num.zip(den).ok_or(format!("{what}: not measured"))?;
+        let (n, d) = num
+            .zip(den)
+            .ok_or(format!("{what}: no `ok` cell to compare"))?;
         let r = Ratio::of(n, d).ok_or(format!("{what}: no figure"))?;
         Ok((r.value, r.ci, format!("{what} = {}", ratio(r))))
     };
@@ -304,4 +306,80 @@ pub fn verdict(claim: &Claim, mine: &[&CellStats], family: Family, cores: usize)
         Outcome::Inconclusive
     };
     Verdict { outcome, evidence }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contender::IoMode;
+    use crate::record::{Cell, Sample, Status};
+
+    fn reps(contender: &str, workers: Option<usize>, wall_ms: &[f64]) -> Vec<Sample> {
+        let cell = Cell {
+            workload: "empty".into(),
+            family: Family::CpuFlat,
+            contender: contender.into(),
+            io_mode: IoMode::Blocking,
+            workers,
+            concurrency: workers,
+            oversubscribed: false,
+        };
+        wall_ms
+            .iter()
+            .map(|ms| {
+                let mut s = Sample::empty(&cell, Status::Ok, "");
+                s.rep = 1;
+                s.wall_ns = Some((ms * 1e6) as u64);
+                s
+            })
+            .collect()
+    }
+
+    fn judge_overhead(unbounded_ms: &[f64]) -> Verdict {
+        let samples: Vec<Sample> = [
+            reps("finite", Some(1), &[10.0, 10.1, 9.9, 10.0, 10.2]),
+            reps("finite", Some(2), &[10.0, 10.2, 9.8, 10.1, 9.9]),
+            reps("thread-per-task", None, unbounded_ms),
+        ]
+        .concat();
+        let cells = super::super::aggregate::cells(&samples);
+        let mine: Vec<&CellStats> = cells.iter().collect();
+        verdict(&OVERHEAD, &mine, Family::CpuFlat, 2)
+    }
+
+    #[test]
+    fn an_interval_above_the_threshold_confirms() {
+        let v = judge_overhead(&[200.0, 210.0, 190.0, 205.0, 195.0]);
+        assert_eq!(v.outcome, Outcome::Confirmed, "{v:?}");
+        assert_eq!(v.evidence.len(), 2);
+    }
+
+    #[test]
+    fn an_interval_below_the_threshold_refutes() {
+        let v = judge_overhead(&[20.0, 21.0, 19.0, 20.5, 19.5]);
+        assert_eq!(v.outcome, Outcome::Refuted, "{v:?}");
+    }
+
+    #[test]
+    fn an_interval_straddling_the_threshold_is_inconclusive() {
+        let v = judge_overhead(&[60.0, 150.0, 90.0, 130.0, 70.0, 110.0]);
+        assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
+    }
+
+    #[test]
+    fn a_missing_cell_is_inconclusive_and_says_so() {
+        let samples = reps("finite", Some(2), &[10.0, 10.2, 9.8]);
+        let cells = super::super::aggregate::cells(&samples);
+        let mine: Vec<&CellStats> = cells.iter().collect();
+        let v = verdict(&OVERHEAD, &mine, Family::CpuFlat, 2);
+        assert_eq!(v.outcome, Outcome::Inconclusive);
+        assert!(v.evidence[0].contains("no `ok` cell"), "{v:?}");
+    }
+
+    #[test]
+    fn every_workload_of_the_matrix_has_a_claim() {
+        for w in crate::workloads::all(crate::workloads::Scale::Full) {
+            assert!(claim(w.name()).is_some(), "{} has no claim", w.name());
+        }
+    }
 }

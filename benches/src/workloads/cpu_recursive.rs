@@ -98,9 +98,9 @@ impl Workload for FibJoin {
     }
     fn hypothesis(&self) -> &'static str {
         if self.cutoff == 0 {
-            "a fork at every level: per-fork cost decides; work-stealing join wins, a thread per fork loses by orders of magnitude"
+            "a fork at every level: per-fork cost decides; a thread per fork loses to the best pool by >= 100x"
         } else {
-            "coarse leaves: fork-join pools reach near-linear speedup up to the cores"
+            "coarse leaves: fork-join pools reach near-linear speedup, >= 0.75 x cores faster than sequential"
         }
     }
     fn params(&self, _env: &Env) -> String {
@@ -159,7 +159,7 @@ impl Workload for FibSpawn {
         Family::CpuRecursive
     }
     fn hypothesis(&self) -> &'static str {
-        "fire-and-forget children: any pool that lets tasks spawn tasks scales; cost per spawn decides"
+        "fire-and-forget children: a pool that lets tasks spawn tasks scales, >= 0.75 x cores faster than sequential"
     }
     fn params(&self, _env: &Env) -> String {
         format!(
@@ -234,7 +234,7 @@ impl Workload for UtsTree {
         Family::CpuRecursive
     }
     fn hypothesis(&self) -> &'static str {
-        "an unbalanced tree (long thin chains): pools must rebalance to keep every worker busy"
+        "an unbalanced tree (long thin chains): pools that rebalance keep every worker busy, >= 0.75 x cores faster than sequential"
     }
     fn params(&self, _env: &Env) -> String {
         match self.uts.shape() {
@@ -353,7 +353,7 @@ impl Workload for NQueens {
         Family::CpuRecursive
     }
     fn hypothesis(&self) -> &'static str {
-        "irregular subtrees after a split: dynamic scheduling balances them"
+        "irregular subtrees after a split: dynamic scheduling balances them, >= 0.75 x cores faster than sequential"
     }
     fn params(&self, _env: &Env) -> String {
         format!("nqueens({}), tasks down to row {}", self.n, self.split)

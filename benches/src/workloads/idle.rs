@@ -40,7 +40,7 @@ impl Workload for Idle {
         Family::Idle
     }
     fn hypothesis(&self) -> &'static str {
-        "sparse work: parked workers cost ~nothing; spinning before parking costs CPU for no throughput"
+        "sparse work: parked workers of the best pool burn < 1 % of a core"
     }
     fn params(&self, _env: &Env) -> String {
         format!(

@@ -55,7 +55,7 @@ impl Workload for Sleep {
         Family::IoFlat
     }
     fn hypothesis(&self) -> &'static str {
-        "makespan follows Little's law ceil(N/c)*D for every bounded contender; async gets there on few threads"
+        "makespan follows Little's law ceil(N/c)*D: concurrency beyond the cores cuts it by >= 2x; async gets there on few threads"
     }
     fn params(&self, _env: &Env) -> String {
         format!("{} waits x {}", self.n, short(self.d))
@@ -103,7 +103,7 @@ impl Workload for TcpRr {
         Family::IoFlat
     }
     fn hypothesis(&self) -> &'static str {
-        "request/response to a server with a fixed service time: Little's law again, plus connection cost"
+        "request/response to a server with a fixed service time: Little's law again, so concurrency beyond the cores cuts the makespan by >= 2x"
     }
     fn params(&self, env: &Env) -> String {
         format!(
@@ -145,7 +145,7 @@ impl Workload for Files {
         Family::IoFlat
     }
     fn hypothesis(&self) -> &'static str {
-        "page-cache-hot file reads are short syscalls: little to gain beyond the cores, per-job overhead decides"
+        "page-cache-hot file reads are short syscalls: concurrency beyond the cores gains < 1.25x"
     }
     fn params(&self, env: &Env) -> String {
         let (count, size) = env.fixtures.files;

@@ -124,7 +124,7 @@ impl Workload for Crawl {
         Family::IoRecursive
     }
     fn hypothesis(&self) -> &'static str {
-        "a crawl widens from one page: bounded pools approach Little's law once the frontier exceeds c"
+        "a crawl widens from one page: once the frontier exceeds c, concurrency beyond the cores cuts the makespan by >= 2x"
     }
     fn params(&self, env: &Env) -> String {
         let (seed, pages, extra) = env.fixtures.graph;
@@ -273,7 +273,7 @@ impl Workload for DirWalk {
         Family::IoRecursive
     }
     fn hypothesis(&self) -> &'static str {
-        "a cached directory walk is syscall-bound: spawning per directory pays off only up to the cores"
+        "a cached directory walk is syscall-bound: concurrency beyond the cores gains < 1.25x"
     }
     fn params(&self, env: &Env) -> String {
         let (dirs, files, bytes) = env.fixtures.tree_expected;

@@ -40,7 +40,7 @@ impl Workload for Mixed {
         Family::Mixed
     }
     fn hypothesis(&self) -> &'static str {
-        "compute plus waits: thread pools want cores*(1+wait/compute) workers; async overlaps the waits on few threads"
+        "compute plus waits: overlapping the waits with concurrency beyond the cores gains >= 1.5x (thread pools want cores*(1+wait/compute) workers)"
     }
     fn params(&self, env: &Env) -> String {
         format!(

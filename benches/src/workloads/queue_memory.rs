@@ -69,7 +69,7 @@ impl Workload for QueueMemory {
         Family::QueueMemory
     }
     fn hypothesis(&self) -> &'static str {
-        "a queued job costs bytes in a pool and a whole thread (KiBs resident) when spawned unbounded"
+        "a queued job costs >= 10x more memory as a thread (thread-per-task) than in a bounded pool"
     }
     fn params(&self, _env: &Env) -> String {
         format!("{} jobs queued behind blocked workers", self.n)
