@@ -29,6 +29,11 @@ for svg in (d / "figures").glob("*.svg"):
 summary = (d / "summary.md").read_text()
 assert "## Which pool for which workload" in summary
 assert all(n in summary for n in names), "a contender is missing from summary.md"
+assert "## Findings" in summary, "summary.md has no Findings"
+families = {s["family"] for s in data["samples"]}
+for fam in families:
+    page = d / f"family-{fam}.md"
+    assert page.is_file() and page.read_text().strip(), f"missing {page.name}"
 assert not any(s["status"] == "wrong-answer" for s in data["samples"])
 print(f"smoke ok: {len(rows)} samples, {len(names)} contenders, {len(workloads)} workloads")
 PY
