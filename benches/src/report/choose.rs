@@ -158,14 +158,20 @@ pub fn tied_with(best: &CellStats, other: &CellStats) -> bool {
     Ratio::of(other, best).is_none_or(|r| !r.excludes_one())
 }
 
+/// Whether the interval of `other` / `best` exists and reaches 1.0. Choosing among one
+/// contender's configurations needs that evidence; without it the lowest median stands.
+fn surely_tied(best: &CellStats, other: &CellStats) -> bool {
+    Ratio::of(other, best).is_some_and(|r| r.ci.is_some() && !r.excludes_one())
+}
+
 /// A bounded pool with more than one worker (not `sequential`, not unbounded).
 pub fn is_multi_worker_pool(c: &CellStats) -> bool {
     c.first.workers.is_some_and(|w| w > 1)
 }
 
 /// The best of `cells`: the lowest median figure, then, among cells of the same contender
-/// statistically tied with it, the one without oversubscription and with the fewest
-/// workers (then the lowest concurrency).
+/// statistically tied with it (an interval that reaches 1.0), the one without
+/// oversubscription and with the fewest workers (then the lowest concurrency).
 pub fn pick<'a>(cells: impl Iterator<Item = &'a CellStats> + Clone) -> Option<&'a CellStats> {
     let best = cells
         .clone()
@@ -174,7 +180,7 @@ pub fn pick<'a>(cells: impl Iterator<Item = &'a CellStats> + Clone) -> Option<&'
         .0;
     cells
         .filter(|c| c.first.contender == best.first.contender && c.figure().is_some())
-        .filter(|c| std::ptr::eq(*c, best) || tied_with(best, c))
+        .filter(|c| std::ptr::eq(*c, best) || surely_tied(best, c))
         .min_by_key(|c| {
             (
                 c.first.oversubscribed,

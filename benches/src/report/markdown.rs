@@ -42,7 +42,7 @@ pub fn readme(data: &RunData) -> String {
     t.add_row(vec!["Cell timeout".into(), format!("{} s", m.timeout_s)]);
     t.add_row(vec!["Run time".into(), secs(m.elapsed_s)]);
     s.push_str(&t.to_string());
-    s.push_str("\n\nFiles: `summary.md` (tables), `raw.csv` and `results.json` (every sample), `figures/*.svg`.\n");
+    s.push_str("\n\nFiles: `summary.md` (findings and the which-pool table), `family-*.md` (every cell), `raw.csv` and `results.json` (every sample), `figures/*.svg`.\n");
     s.push_str("Re-render the reports from the raw data with `pool-bench report <this folder>`.\n");
     s
 }
