@@ -63,6 +63,8 @@ pub struct Pick {
     pub figure: f64,
     /// The figure's interval.
     pub ci: Option<Interval>,
+    /// Repetitions above 3x the median, and all repetitions.
+    pub outliers: (usize, usize),
 }
 
 impl Pick {
@@ -72,6 +74,7 @@ impl Pick {
             config: config_label(c),
             figure: c.figure().unwrap_or(f64::NAN),
             ci: c.figure_ci,
+            outliers: (c.outliers, c.figures.len()),
         }
     }
 
@@ -365,6 +368,18 @@ mod tests {
         ]);
         assert!(c.winner().is_none() && c.undecided);
         assert!(c.margin.is_some_and(|m| m.ci.is_none()));
+    }
+
+    #[test]
+    fn an_outlier_repetition_is_counted_not_dropped() {
+        let c = choose(vec![reps(
+            "finite",
+            Some(2),
+            false,
+            &[10.0, 10.1, 9.9, 10.0, 40.0],
+        )]);
+        assert_eq!(c.ranked[0].outliers, (1, 5));
+        assert!((c.ranked[0].figure - 0.010).abs() < 1e-4, "median kept it");
     }
 
     #[test]

@@ -71,9 +71,13 @@ fn which_pool(choices: &[Choice]) -> String {
             },
             b.config.clone(),
             format!(
-                "{} {}",
+                "{} {}{}",
                 super::choose::format_figure(c.family, b.figure),
-                interval(c.family, b.ci)
+                interval(c.family, b.ci),
+                match b.outliers {
+                    (0, _) => String::new(),
+                    (k, n) => format!(" **{k} of {n} reps > 3x median**"),
+                }
             ),
             opt(c.ranked.get(1), |p| p.label()),
             opt(c.margin, ratio),
