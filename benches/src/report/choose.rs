@@ -213,9 +213,15 @@ pub fn ranked<'a>(cells: &[&'a CellStats]) -> Vec<&'a CellStats> {
     out
 }
 
-/// The best multi-worker bounded pool among `cells` (see [`pick`]).
+/// The best multi-worker bounded pool among `cells`: the first of [`ranked`] over those
+/// cells, so it agrees with the contender's representative in the table.
 pub fn best_pool<'a>(cells: &[&'a CellStats]) -> Option<&'a CellStats> {
-    pick(cells.iter().copied().filter(|c| is_multi_worker_pool(c)))
+    let pools: Vec<&CellStats> = cells
+        .iter()
+        .copied()
+        .filter(|c| is_multi_worker_pool(c))
+        .collect();
+    ranked(&pools).first().copied()
 }
 
 /// The best unbounded (thread-per-task) cell among `cells`.
