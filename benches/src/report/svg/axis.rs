@@ -92,8 +92,10 @@ impl Axis {
             hi - lo
         } else if log {
             1.0
+        } else if hi != 0.0 {
+            hi.abs()
         } else {
-            hi.abs().max(1.0)
+            1.0
         };
         let (mut lo, hi) = (lo - pad * width, hi + (pad + head) * width);
         if !log && from_zero && used.iter().all(|v| *v >= 0.0) {
@@ -108,6 +110,8 @@ impl Axis {
 
     /// A linear axis from `lo` to `hi` with about six round ticks (steps of 1, 2 or 5).
     pub fn linear(lo: f64, hi: f64) -> Axis {
+        // An empty or reversed range would make the step zero and the tick count unbounded.
+        let hi = if hi > lo { hi } else { lo + 1.0 };
         let raw = (hi - lo) / 6.0;
         let mag = 10f64.powf(raw.log10().floor());
         let step = [1.0, 2.0, 5.0, 10.0]
@@ -129,6 +133,8 @@ impl Axis {
     /// A log axis from `lo` to `hi` (both > 0): ticks at the powers of ten, with 2 and 5
     /// (then every digit) added while fewer than three ticks would show.
     pub fn log(lo: f64, hi: f64) -> Axis {
+        let lo = lo.max(f64::MIN_POSITIVE);
+        let hi = if hi > lo { hi } else { lo * 10.0 };
         let (d0, d1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
         let within = |mults: &[f64]| -> Vec<f64> {
             (d0..=d1)
@@ -163,7 +169,7 @@ impl Axis {
             .collect();
         v.sort_by(f64::total_cmp);
         v.dedup();
-        if (2..=12).contains(&v.len()) {
+        if (1..=12).contains(&v.len()) {
             self.ticks = v;
         }
         self
@@ -223,6 +229,15 @@ mod tests {
         assert_eq!(si(0.0, ""), "0");
         assert_eq!(si(100e-6, "s"), "100 us");
         assert_eq!(si(999.9, ""), "1k");
+    }
+
+    #[test]
+    fn degenerate_ranges_still_give_a_few_ticks() {
+        let a = Axis::linear(3.0, 3.0);
+        assert!((2..=12).contains(&a.ticks.len()), "{:?}", a.ticks);
+        assert!(!Axis::log(0.0, 0.0).ticks.is_empty());
+        let one = Axis::fit(&[0.005], 0.04, 0.1, true).expect("value");
+        assert!(one.hi > 0.005 && one.hi < 0.01, "{one:?}");
     }
 
     #[test]

@@ -93,10 +93,23 @@ fn series_and_failures(
 ) -> (Vec<Series>, Vec<Failure>) {
     let mut series = Vec::new();
     let mut failures = Vec::new();
-    for name in contenders(cells) {
+    let measured = |c: &&Cell<'_>| c.status != Status::Unsupported;
+    let names = contenders(cells);
+    // A one-configuration contender is a line across a sweep to compare against; where no
+    // contender was swept (smoke runs) it stays a point at its own x.
+    let sweep = names.iter().any(|n| {
+        cells
+            .iter()
+            .filter(measured)
+            .filter(|c| &c.first.contender == n)
+            .count()
+            > 1
+    });
+    for name in names {
         let mine: Vec<&Cell<'_>> = cells
             .iter()
-            .filter(|c| c.first.contender == name && c.status != Status::Unsupported)
+            .filter(measured)
+            .filter(|c| c.first.contender == name)
             .collect();
         let mut points = Vec::new();
         for c in &mine {
@@ -113,11 +126,15 @@ fn series_and_failures(
                 points.push(p);
             }
         }
+        let flat = mine.len() == 1 && (sweep || x(mine[0].first).is_none());
+        if !flat {
+            // A cell with no position (unbounded) cannot sit on a multi-point line.
+            points.retain(|p| p.x.is_finite());
+        }
         if points.is_empty() {
             continue;
         }
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
-        let flat = mine.len() == 1;
         series.push(Series {
             label: if flat {
                 flat_label(&name, mine[0].first.workers)

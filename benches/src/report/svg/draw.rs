@@ -261,10 +261,14 @@ fn cores_line(area: &Area<'_>, f: &Frame, cores: f64) -> DrawResult {
     let p = f.px_x(cores);
     let grey = RGBColor(0x55, 0x55, 0x55);
     polyline(area, &[(p, TOP), (p, BOTTOM)], line(grey, 1), true)?;
-    // Above the plot area, where it cannot cover data.
+    // Above the plot area, where it cannot cover data, and not past its ends (the width
+    // is estimated: the SVG leaves fonts to the viewer).
+    let label = format!("<- {cores} cores | oversubscribed ->");
+    let half = (label.len() as i32 * 7) / 2;
+    let centre = p.clamp(LEFT + half, (RIGHT - half).max(LEFT + half));
     area.draw(&Text::new(
-        format!("<- {cores} cores | oversubscribed ->"),
-        (p, TOP - 3),
+        label,
+        (centre, TOP - 3),
         text(13, grey, HPos::Center, VPos::Bottom),
     ))
 }
@@ -367,8 +371,12 @@ fn legend(area: &Area<'_>, fig: &Figure, styles: &Styles) -> DrawResult {
         .iter()
         .flat_map(|s| &s.points)
         .any(|p| p.oversubscribed);
-    if let (true, Some(cores)) = (over, fig.cores) {
-        let row = entry(area, format!("hollow: workers > {cores} cores"))?;
+    if over {
+        let text = match fig.cores {
+            Some(cores) => format!("hollow: workers > {cores} cores"),
+            None => "hollow: workers > cores".to_owned(),
+        };
+        let row = entry(area, text)?;
         let hollow = Style {
             color: grey,
             shape: Shape::Circle,

@@ -4,6 +4,7 @@ use crate::contender::IoMode;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::workloads::Family;
 
+use super::build::figures;
 use super::write_figures;
 
 fn cell(contender: &str, workers: Option<usize>) -> Cell {
@@ -86,4 +87,19 @@ fn a_run_without_failures_has_no_failure_marker() {
     write_figures(dir.path(), &data).expect("figures");
     let svg = std::fs::read_to_string(dir.path().join("throughput-spin.svg")).expect("svg");
     assert!(!svg.contains("failed/timeout"));
+}
+
+#[test]
+fn one_configuration_is_a_line_only_across_a_sweep() {
+    let mut data = run();
+    data.samples.push(rep("sequential", 1, 1, 5e5));
+    let (_, _, fig) = &figures(&data)[0];
+    let seq = fig.series.iter().find(|s| s.contender == "sequential");
+    assert!(seq.is_some_and(|s| s.flat && s.label == "sequential (1 thread)"));
+
+    // A smoke run: every contender at one worker count, so no sweep to draw lines across.
+    data.samples.retain(|s| s.workers == Some(1));
+    let (_, _, fig) = &figures(&data)[0];
+    assert_eq!(fig.series.len(), 2);
+    assert!(fig.series.iter().all(|s| !s.flat && s.points.len() == 1));
 }
