@@ -1,6 +1,6 @@
 //! What a figure shows, as plain data: series of medians with intervals, reference lines,
-//! failed cells and the cores line. [`super::build`] fills it from a run, [`super::draw`]
-//! renders it.
+//! failed cells and the cores line; filled from a run's samples and drawn by
+//! [`super::draw::render`].
 
 /// One cell's median and the interval drawn around it.
 #[derive(Clone, Copy, Debug, PartialEq)]

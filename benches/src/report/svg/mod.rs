@@ -12,10 +12,13 @@
 //! cell's repetitions with a 95 % interval ([`interval`]); an axis logarithmic only where
 //! its values span more than 100x ([`axis`]); SI-prefixed ticks; one colour and marker per
 //! contender throughout the run ([`style`]); failed and timed-out cells as red X marks.
+//!
+//! Another figure is a [`figure::Figure`] filled from the run and passed, with the run's
+//! [`style::Styles`], to [`draw::render`].
 
 pub mod axis;
 mod build;
-mod draw;
+pub mod draw;
 pub mod figure;
 pub mod interval;
 pub mod style;
