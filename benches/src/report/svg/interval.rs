@@ -1,14 +1,8 @@
-//! The error bar of one cell: a 95 % interval for the median of its repetitions.
-//!
-//! Kept to one function so the report's shared statistics can replace it.
+//! The error bar of one cell: the report's 95 % interval for the median of its
+//! repetitions ([`crate::stats::median_ci`]), or their range when there are too few for one.
 
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use crate::stats::{median_ci, Summary};
 
-use crate::stats::Summary;
-
-/// Bootstrap resamples: enough for stable 2.5 / 97.5 percentiles at these sample sizes.
-const RESAMPLES: usize = 2000;
 /// Fixed, so a report rendered twice from the same data draws the same bars.
 const SEED: u64 = 0x5eed_f16e;
 
@@ -16,22 +10,10 @@ const SEED: u64 = 0x5eed_f16e;
 /// or their min..max when there are fewer; `None` when there are none.
 pub fn median_interval(values: &[f64]) -> Option<(f64, f64)> {
     let whole = Summary::of(values)?;
-    if values.len() < 3 {
-        return Some((whole.min, whole.max));
-    }
-    let mut rng = SmallRng::seed_from_u64(SEED);
-    let mut resample = vec![0.0; values.len()];
-    let mut medians: Vec<f64> = (0..RESAMPLES)
-        .filter_map(|_| {
-            for r in resample.iter_mut() {
-                *r = values[rng.random_range(0..values.len())];
-            }
-            Summary::of(&resample).map(|s| s.median)
-        })
-        .collect();
-    medians.sort_by(f64::total_cmp);
-    let at = |q: f64| medians[((medians.len() - 1) as f64 * q).round() as usize];
-    Some((at(0.025), at(0.975)))
+    Some(match median_ci(values, SEED) {
+        Some(ci) => (ci.lo, ci.hi),
+        None => (whole.min, whole.max),
+    })
 }
 
 #[cfg(test)]
