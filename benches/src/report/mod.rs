@@ -8,11 +8,13 @@
 //!   and a correctness witness per contender, and the "which pool for which workload"
 //!   table derived from the data ([`choose`]);
 //! - `figures/*.svg` ([`svg`]);
+//! - `latency.md` and `figures/latency-sweep.svg`: the latency load sweep ([`latency`]);
 //! - the `results/README.md` index of runs ([`index`]).
 
 pub mod aggregate;
 pub mod choose;
 pub mod index;
+pub mod latency;
 pub mod markdown;
 pub mod svg;
 
@@ -101,6 +103,11 @@ pub fn write_all(dir: &Path, data: &RunData) -> Result<(), ReportError> {
     let figures = svg::write_figures(&dir.join("figures"), data)?;
     let summary = dir.join("summary.md");
     std::fs::write(&summary, markdown::summary(data, &figures)).map_err(io_err(&summary))?;
+    if !latency::points(data).is_empty() {
+        latency::write_figure(&dir.join("figures"), data)?;
+        let page = dir.join("latency.md");
+        std::fs::write(&page, latency::page(data)).map_err(io_err(&page))?;
+    }
     if let Some(root) = dir.parent() {
         index::write_index(root)?;
     }
