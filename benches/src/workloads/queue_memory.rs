@@ -125,8 +125,8 @@ impl Workload for QueueMemory {
             c.submit(job(&gate, &done), Work::Cpu)?;
         }
         std::thread::sleep(SETTLE);
-        let heap = HeapCounter::start();
         let before = Footprint::now();
+        let heap = HeapCounter::start();
         clock.start();
         for _ in 0..self.n {
             c.submit(job(&gate, &done), Work::Cpu)?;
@@ -145,6 +145,11 @@ impl Workload for QueueMemory {
         drop(heap);
         gate.open();
         c.wait()?;
+        if let Some(threads) = before.threads.filter(|_| c.workers().is_none()) {
+            // One thread per task's threads end after their jobs: let them go before the
+            // next repetition reads its `before`, or their exit would count against it.
+            await_threads_at_most(threads);
+        }
         let witness = check("jobs run", self.n + blockers, done.load(Ordering::Relaxed))?;
         let per = |x: f64| x / self.n as f64;
         let growth = |f: fn(&Footprint) -> Option<u64>| {
@@ -175,6 +180,14 @@ impl Workload for QueueMemory {
     /// thread per task to arrive is part of their per-job cost).
     fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
         SETTLE + times(self.n, job_cost(cell)) * 2
+    }
+}
+
+/// Waits until the process has at most `n` threads, or [`ARRIVAL_TIMEOUT`].
+fn await_threads_at_most(n: u64) {
+    let end = Instant::now() + ARRIVAL_TIMEOUT;
+    while Footprint::now().threads.is_some_and(|t| t > n) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
