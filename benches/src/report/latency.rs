@@ -389,15 +389,24 @@ pub fn findings(data: &RunData) -> Vec<String> {
         .filter(|p| p.unstable().is_some())
         .collect();
     if !measured.is_empty() {
+        let mut line = format!(
+            "{} of {} cells are unstable (per-repetition p99 varies more than {UNSTABLE_RATIO}x)",
+            unstable.len(),
+            measured.len()
+        );
         let late = unstable
             .iter()
             .filter(|p| p.unstable().is_some_and(|w| w.contains("generator itself")))
             .count();
-        out.push(format!(
-            "{} of {} cells are unstable (per-repetition p99 varies more than {UNSTABLE_RATIO}x), {late} of them with the generator late too.",
-            unstable.len(),
-            measured.len()
-        ));
+        let lateness: Vec<[u64; 3]> = measured.iter().filter_map(|p| p.lateness()).collect();
+        if let Some(worst) = lateness.iter().map(|l| l[1]).max() {
+            line.push_str(&format!(
+                ", {late} of them with the generator late too; the generator's p99 lateness was at most {}",
+                fmt_ns(worst)
+            ));
+        }
+        line.push('.');
+        out.push(line);
     }
     out
 }

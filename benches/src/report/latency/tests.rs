@@ -119,6 +119,14 @@ fn findings_name_the_near_best_and_the_knees_with_numbers() {
         "{f:?}"
     );
     assert!(f[2].starts_with("1 of 5 cells are unstable"), "{f:?}");
+    assert!(
+        f[2].contains("0 of them with the generator late too"),
+        "{f:?}"
+    );
+    assert!(
+        f[2].ends_with(&format!("at most {}.", fmt_ns(20_000))),
+        "{f:?}"
+    );
 }
 
 #[test]
