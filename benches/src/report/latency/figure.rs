@@ -85,7 +85,16 @@ fn curves(points: &[Point]) -> Vec<Curve> {
     out
 }
 
-/// Draws `marker` number `shape` at each of `pts`.
+/// The outline of marker `shape` (triangle or diamond) around the origin, in pixels.
+fn outline(shape: usize) -> Vec<(i32, i32)> {
+    if shape % SHAPES == 1 {
+        vec![(0, -5), (5, 4), (-5, 4), (0, -5)]
+    } else {
+        vec![(0, -5), (5, 0), (0, 5), (-5, 0), (0, -5)]
+    }
+}
+
+/// Draws marker number `shape` at each of `pts`, filled or as an outline.
 fn markers<DB: DrawingBackend>(
     ctx: &mut ChartContext<
         '_,
@@ -94,29 +103,39 @@ fn markers<DB: DrawingBackend>(
     >,
     shape: usize,
     pts: &[(f64, f64)],
-    style: ShapeStyle,
+    colour: RGBColor,
+    filled: bool,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    match shape % SHAPES {
-        0 => ctx
+    let style = if filled {
+        colour.filled()
+    } else {
+        colour.stroke_width(1)
+    };
+    match (shape % SHAPES, filled) {
+        (0, _) => ctx
             .draw_series(pts.iter().map(|&p| Circle::new(p, 4, style)))
             .map(|_| ())
             .map_err(e),
-        1 => ctx
-            .draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 5, style)))
-            .map(|_| ())
-            .map_err(e),
-        2 => ctx
+        (2, _) => ctx
             .draw_series(
                 pts.iter()
                     .map(|&p| EmptyElement::at(p) + Rectangle::new([(-4, -4), (4, 4)], style)),
             )
             .map(|_| ())
             .map_err(e),
-        _ => ctx
-            .draw_series(pts.iter().map(|&p| {
-                EmptyElement::at(p) + Polygon::new(vec![(0, -5), (5, 0), (0, 5), (-5, 0)], style)
-            }))
+        (_, true) => ctx
+            .draw_series(
+                pts.iter()
+                    .map(|&p| EmptyElement::at(p) + Polygon::new(outline(shape), style)),
+            )
+            .map(|_| ())
+            .map_err(e),
+        (_, false) => ctx
+            .draw_series(
+                pts.iter()
+                    .map(|&p| EmptyElement::at(p) + PathElement::new(outline(shape), style)),
+            )
             .map(|_| ())
             .map_err(e),
     }
@@ -157,8 +176,8 @@ fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, curves: &[Curve]) -> Result<b
             .map_err(|e| e.to_string())?;
         ctx.draw_series(LineSeries::new(c.p50.clone(), colour.stroke_width(1)))
             .map_err(|e| e.to_string())?;
-        markers(&mut ctx, shape, &c.p99, colour.filled())?;
-        markers(&mut ctx, shape, &c.p50, colour.stroke_width(1))?;
+        markers(&mut ctx, shape, &c.p99, colour, true)?;
+        markers(&mut ctx, shape, &c.p50, colour, false)?;
         let failed: Vec<(f64, f64)> = c.failed.iter().map(|&x| (x, y1 / 1.2)).collect();
         ctx.draw_series(
             failed
@@ -182,10 +201,12 @@ fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, curves: &[Curve]) -> Result<b
         let at = (23, y);
         let drawn = match shape % SHAPES {
             0 => legend.draw(&Circle::new(at, 4, style)),
-            1 => legend.draw(&TriangleMarker::new(at, 5, style)),
             2 => legend.draw(&Rectangle::new([(19, y - 4), (27, y + 4)], style)),
             _ => legend.draw(&Polygon::new(
-                vec![(23, y - 5), (28, y), (23, y + 5), (18, y)],
+                outline(shape)
+                    .into_iter()
+                    .map(|(dx, dy)| (23 + dx, y + dy))
+                    .collect::<Vec<_>>(),
                 style,
             )),
         };
