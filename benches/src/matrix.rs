@@ -146,7 +146,7 @@ mod tests {
             &crate::contenders::all(),
             2,
         );
-        assert_eq!(cells.len(), 780);
+        assert_eq!(cells.len(), 807);
     }
 
     #[test]

@@ -89,6 +89,42 @@ pub struct Sample {
     pub witness: String,
     /// Why the cell did not end `ok`.
     pub error: String,
+    // Issue 11 items 4 and 5 (latency sweep, memory held per queued job, model floors).
+    // No `skip_serializing_if`: raw.csv needs the same columns on every row (the csv
+    // writer rejects records of unequal length), so absent values serialise as `null`.
+    /// Latency histogram of this repetition (open loop): its non-empty buckets as
+    /// `value:count` pairs separated by spaces, values in ns at 2 significant digits
+    /// ([`crate::workloads::LatencyHistogram`]); merged across repetitions by the latency
+    /// report. Empty for other workloads.
+    #[serde(default)]
+    pub latency_hist: String,
+    /// The load generator's lateness (actual submit time minus intended), p50, ns.
+    #[serde(default)]
+    pub lateness_p50_ns: Option<u64>,
+    /// Its 99th percentile, ns.
+    #[serde(default)]
+    pub lateness_p99_ns: Option<u64>,
+    /// Its maximum, ns.
+    #[serde(default)]
+    pub lateness_max_ns: Option<u64>,
+    /// Mapped (virtual) bytes per queued job: growth of the process's address space,
+    /// which counts each thread's whole stack mapping.
+    #[serde(default)]
+    pub mapped_bytes_per_job: Option<f64>,
+    /// Threads alive per queued job (growth of `Threads:` in `/proc/self/status`).
+    #[serde(default)]
+    pub threads_per_job: Option<f64>,
+    /// Bytes the process really holds per queued job: the larger of the heap and the
+    /// resident figures (resident counts touched thread stacks, heap does not).
+    #[serde(default)]
+    pub held_bytes_per_job: Option<f64>,
+    /// One operation's time measured alone (concurrency 1, sequentially, outside the
+    /// timed region), ns: the floor the model bound is checked against.
+    #[serde(default)]
+    pub floor_ns: Option<u64>,
+    /// The model bound built on that floor, `ceil(N / c) * floor`, ns.
+    #[serde(default)]
+    pub floor_bound_ns: Option<u64>,
 }
 
 impl Sample {
@@ -120,6 +156,15 @@ impl Sample {
             max_ns: None,
             witness: String::new(),
             error: error.into(),
+            latency_hist: String::new(),
+            lateness_p50_ns: None,
+            lateness_p99_ns: None,
+            lateness_max_ns: None,
+            mapped_bytes_per_job: None,
+            threads_per_job: None,
+            held_bytes_per_job: None,
+            floor_ns: None,
+            floor_bound_ns: None,
         }
     }
 

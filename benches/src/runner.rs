@@ -130,6 +130,7 @@ pub fn run_cell(spec: &CellSpec) -> Vec<Sample> {
             [s.p50_ns, s.p90_ns, s.p99_ns, s.p999_ns, s.max_ns] = p.map(Some);
         }
         s.witness = out.witness;
+        out.extra.fill(&mut s);
         samples.push(s);
     }
     let peak = peak_rss_kib();

@@ -33,6 +33,10 @@ pub struct CellStats {
     pub heap_per_job: Option<f64>,
     /// Median resident bytes per queued job.
     pub rss_per_job: Option<f64>,
+    /// Median mapped (virtual) bytes per queued job: whole thread stacks included.
+    pub mapped_per_job: Option<f64>,
+    /// Median threads alive per queued job.
+    pub threads_per_job: Option<f64>,
     /// Little's-law bound, seconds.
     pub bound: Option<f64>,
     /// The witness of the last sample.
@@ -46,13 +50,17 @@ pub struct CellStats {
 }
 
 /// The figure a repetition is ranked by (lower is better): p99 latency (ns) for the
-/// latency family, CPU time over wall time for `idle`, heap (else resident) bytes per
-/// queued job for `queue-memory`, the makespan (s) for everything else.
+/// latency family, CPU time over wall time for `idle`, the bytes the process really holds
+/// per queued job for `queue-memory` (runs before that figure existed: heap, else
+/// resident), the makespan (s) for everything else.
 pub fn sample_figure(s: &Sample) -> Option<f64> {
     match s.family {
         Family::Latency => s.p99_ns.map(|v| v as f64),
         Family::Idle => Some(s.cpu_ns()? as f64 / s.wall_ns?.max(1) as f64),
-        Family::QueueMemory => s.heap_bytes_per_job.or(s.rss_bytes_per_job),
+        Family::QueueMemory => s
+            .held_bytes_per_job
+            .or(s.heap_bytes_per_job)
+            .or(s.rss_bytes_per_job),
         _ => s.wall_ns.map(|n| n as f64 / 1e9),
     }
 }
@@ -152,6 +160,8 @@ fn stats(g: &[&Sample]) -> CellStats {
         latency,
         heap_per_job: median(col(&|s| s.heap_bytes_per_job)),
         rss_per_job: median(col(&|s| s.rss_bytes_per_job)),
+        mapped_per_job: median(col(&|s| s.mapped_bytes_per_job)),
+        threads_per_job: median(col(&|s| s.threads_per_job)),
         bound: median(col(&|s| s.bound_ns.map(|n| n as f64 / 1e9))),
         witness: g
             .iter()

@@ -2,6 +2,7 @@
 //! that it is a tie), and the verdict on the workload's claim, all from the run's cells.
 
 use crate::record::RunData;
+use crate::workloads::Family;
 
 use super::aggregate::CellStats;
 use super::choose::{format_figure, of_workload, Choice};
@@ -84,6 +85,11 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
     );
     for f in families(data) {
         s.push_str(&format!("- **{}** ([page]({}))\n", f.label(), file_name(f)));
+        if f == Family::Latency {
+            for line in super::latency::findings(data) {
+                s.push_str(&format!("  - {line} ([load sweep](latency.md))\n"));
+            }
+        }
         for (w, v) in data
             .workloads
             .iter()

@@ -9,6 +9,7 @@
 //!   intervals and ties ([`choose`]), correctness in brief and links;
 //! - `family-*.md`: every cell of one family, with intervals and outlier flags ([`pages`]);
 //! - `figures/*.svg` ([`svg`]);
+//! - `latency.md` and `figures/latency-sweep.svg`: the latency load sweep ([`latency`]);
 //! - the `results/README.md` index of runs ([`index`]).
 
 pub mod aggregate;
@@ -16,6 +17,7 @@ pub mod choose;
 pub mod findings;
 pub mod format;
 pub mod index;
+pub mod latency;
 pub mod markdown;
 pub mod pages;
 pub mod svg;
@@ -110,6 +112,11 @@ pub fn write_all(dir: &Path, data: &RunData) -> Result<(), ReportError> {
     for f in pages::families(data) {
         let path = dir.join(pages::file_name(f));
         std::fs::write(&path, pages::page(f, data, &all, &figures)).map_err(io_err(&path))?;
+    }
+    if !latency::points(data).is_empty() {
+        latency::write_figure(&dir.join("figures"), data)?;
+        let page = dir.join("latency.md");
+        std::fs::write(&page, latency::page(data)).map_err(io_err(&page))?;
     }
     if let Some(root) = dir.parent() {
         index::write_index(root)?;

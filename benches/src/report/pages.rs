@@ -102,7 +102,13 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
     let vs = format!("vs {baseline} [95 % CI]");
     let first: &[&str] = match family {
         Family::Idle => &["CPU/wall (median)"],
-        Family::QueueMemory => &["Bytes/queued job (median)", "RSS B/job"],
+        Family::QueueMemory => &[
+            "Held B/job (median)",
+            "Heap B/job",
+            "RSS B/job",
+            "Mapped B/job",
+            "Threads/job",
+        ],
         _ => &["Makespan (median)"],
     };
     let mut head = vec!["Contender", "Config", "Status"];
@@ -132,7 +138,13 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             opt(c.figure(), fig),
         ];
         if family == Family::QueueMemory {
-            row.push(opt(c.rss_per_job, |b| format!("{b:.0}")));
+            let bytes = |v: Option<f64>| opt(v, |b| format!("{b:.0}"));
+            row.extend([
+                bytes(c.heap_per_job),
+                bytes(c.rss_per_job),
+                bytes(c.mapped_per_job),
+                opt(c.threads_per_job, |t| format!("{t:.2}")),
+            ]);
         }
         row.extend([
             if c.figure().is_some() {
@@ -229,6 +241,9 @@ pub fn page(
         m.commit,
         m.baseline
     );
+    if family == Family::Latency && !super::latency::points(data).is_empty() {
+        s.push_str("\nThe loads side by side, with percentiles from the repetitions' merged histograms, the generator's lateness and stability flags: [latency.md](latency.md).\n");
+    }
     for w in data.workloads.iter().filter(|w| w.family == family) {
         s.push_str(&workload_section(w, data, all, figures));
     }

@@ -111,12 +111,12 @@ const OVERLAP: Claim = Claim {
     words: "overlapping the waits with concurrency beyond the cores gains >= 1.5x",
     checks: &[at_least(BeyondCoresGain, Fixed(1.5))],
 };
-const HALF_LOAD: Claim = Claim {
-    words: "at half load the best pool's p99 stays below 1 ms",
+const LOW_LOAD: Claim = Claim {
+    words: "at up to half load the best pool's p99 stays below 1 ms",
     checks: &[at_most(BestPoolFigure, Fixed(1e6))],
 };
 const HIGH_LOAD: Claim = Claim {
-    words: "at 90 % load queueing pushes the best pool's p99 above 1 ms",
+    words: "at 70 % load and above queueing pushes the best pool's p99 above 1 ms",
     checks: &[at_least(BestPoolFigure, Fixed(1e6))],
 };
 const PARKED: Claim = Claim {
@@ -139,8 +139,8 @@ pub fn claim(name: &str) -> Option<Claim> {
         "sleep" | "tcp-rr" | "crawl" => WAITS,
         "files" | "dirwalk" => SYSCALLS,
         "mixed" => OVERLAP,
-        "latency-50" => HALF_LOAD,
-        "latency-90" => HIGH_LOAD,
+        "latency-10" | "latency-30" | "latency-50" => LOW_LOAD,
+        "latency-70" | "latency-90" => HIGH_LOAD,
         "idle" => PARKED,
         "queue-memory" => QUEUED,
         _ => return None,

@@ -1,19 +1,36 @@
 //! Plumbing shared by the I/O workloads (`io_flat`, `io_recursive`, `mixed`): submitting
 //! blocking or async jobs with at most `c` in flight, counting failures inside jobs,
-//! request jobs against the loopback server with their checks, and the Little's-law
-//! bound.
+//! request jobs against the loopback server with their checks, and the model bounds.
+//!
+//! **Model bounds, checked against the c = 1 floor.** Each flat I/O repetition records
+//! two lower bounds on its makespan, both with `c` the concurrency the contender really
+//! gets (1 for `sequential`, `N` for one thread per task):
+//!
+//! - `bound_ns`, Little's law on the wait alone: `ceil(N / c) * D`, with `D` the sleep or
+//!   the server's service time. It ignores connection setup, the server's and the
+//!   client's CPU and timer slack, so it sits far below every contender on `tcp-rr`.
+//! - `floor_bound_ns`, the same law on the *measured* floor:
+//!   `max(ceil(N / c) * T1, N * compute / min(c, cores))`, with `T1` the fastest of
+//!   [`FLOOR_OPS`] operations done alone, sequentially, on the cell's own thread before
+//!   the timed region (once per cell), and `compute` the job's CPU part
+//!   (`mixed`). It still assumes an operation never gets faster under concurrency and
+//!   ignores CPU spent on connections when many are in flight, so it stays a lower bound;
+//!   a contender at `c = 1` should sit near it, and the gap at higher `c` is what
+//!   concurrency costs.
+//!
+//! `floor_ns` records `T1` itself.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use pool_testkit::fixtures::http_get;
 use pool_testkit::kernels::spin_work;
 
-use super::{check, Env, InFlight, Output, WorkloadError};
+use super::{check, Env, Extra, InFlight, Output, WorkloadError};
 use crate::contender::{Contender, ContenderError, IoMode, Task, TaskFuture, Work};
 use crate::estimate::{cpu_lanes, io_lanes, job_cost, times, waves, CONNECTION};
 use crate::fixtures::http_get_async;
@@ -137,6 +154,8 @@ pub(super) struct Requests {
     pub(super) len: usize,
     /// Compute before each request.
     pub(super) compute: Duration,
+    /// One job's time done alone (the c = 1 floor), measured once per cell.
+    pub(super) floor: OnceLock<Result<Duration, String>>,
 }
 
 impl Requests {
@@ -157,6 +176,15 @@ impl Requests {
         let want = spin_work(iters);
         let responses = Arc::new(Responses::new(self.len));
         let path = responses.path();
+        let floor = cached_floor(&self.floor, || {
+            let spun = spin_work(iters);
+            let body = http_get(addr, &path).map_err(|e| e.to_string())?.body;
+            if spun == want && is_pattern(&body, self.len) {
+                Ok(())
+            } else {
+                Err(format!("floor: bad response ({} bytes)", body.len()))
+            }
+        })?;
         clock.start();
         run_io_jobs(c, env, self.n, |_, mode| {
             let (responses, path) = (Arc::clone(&responses), path.clone());
@@ -174,7 +202,12 @@ impl Requests {
         clock.stop();
         let witness = responses.witness(what, self.n)?;
         let service = Duration::from_micros(env.fixtures.service_us);
-        Ok(flat_output(c, env, self.n, service, witness))
+        let model = Model {
+            wait: service,
+            floor,
+            compute: self.compute,
+        };
+        Ok(flat_output(c, env, self.n, &model, witness))
     }
 
     /// Waves of compute, service time and a connection, or the compute and connections
@@ -254,18 +287,77 @@ pub(super) fn littles_bound(n: u64, conc: u64, d: Duration) -> u64 {
     n.div_ceil(conc.max(1)) * d.as_nanos() as u64
 }
 
-/// The output of `n` flat waits of `d` each on `c`, with their Little's-law bound.
+/// Operations timed one at a time for the c = 1 floor: enough for a stable median.
+pub(super) const FLOOR_OPS: usize = 16;
+
+/// The median time of `op` done alone [`FLOOR_OPS`] times on this thread.
+///
+/// # Errors
+/// The first error of `op`.
+pub(super) fn measure_floor(
+    mut op: impl FnMut() -> Result<(), String>,
+) -> Result<Duration, String> {
+    let mut fastest = Duration::MAX;
+    for _ in 0..FLOOR_OPS {
+        let t = Instant::now();
+        op()?;
+        fastest = fastest.min(t.elapsed());
+    }
+    Ok(fastest)
+}
+
+/// The floor in `cache`, measured with `op` on first use (once per cell process).
+///
+/// # Errors
+/// [`WorkloadError::Setup`] when an operation failed.
+pub(super) fn cached_floor(
+    cache: &OnceLock<Result<Duration, String>>,
+    op: impl FnMut() -> Result<(), String>,
+) -> Result<Duration, WorkloadError> {
+    cache
+        .get_or_init(|| measure_floor(op))
+        .clone()
+        .map_err(WorkloadError::Setup)
+}
+
+/// What the bounds of a flat I/O workload are built from (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Model {
+    /// The wait alone (`D`).
+    pub(super) wait: Duration,
+    /// One operation measured alone (`T1`).
+    pub(super) floor: Duration,
+    /// The CPU part of each job.
+    pub(super) compute: Duration,
+}
+
+impl Model {
+    /// `max(ceil(n / conc) * T1, n * compute / min(conc, cores))`, ns.
+    pub(super) fn floor_bound(&self, n: u64, conc: u64, cores: usize) -> u64 {
+        let lanes = conc.min(cores as u64).max(1);
+        let cpu = (n as u128 * self.compute.as_nanos() / u128::from(lanes)) as u64;
+        littles_bound(n, conc, self.floor).max(cpu)
+    }
+}
+
+/// The output of `n` flat jobs on `c`, with both bounds of `model`.
 pub(super) fn flat_output(
     c: &dyn Contender,
     env: &Env,
     n: u64,
-    d: Duration,
+    model: &Model,
     witness: String,
 ) -> Output {
+    let conc = effective_concurrency(c, env, n);
     Output {
         jobs: n,
         witness,
-        bound_ns: Some(littles_bound(n, effective_concurrency(c, env, n), d)),
+        bound_ns: Some(littles_bound(n, conc, model.wait)),
+        extra: Extra {
+            floor_ns: Some(model.floor.as_nanos() as u64),
+            floor_bound_ns: Some(model.floor_bound(n, conc, env.cores)),
+            ..Extra::default()
+        },
         ..Output::default()
     }
 }
@@ -278,6 +370,33 @@ mod tests {
     fn the_bound_is_waves_of_waits() {
         assert_eq!(littles_bound(10, 4, Duration::from_nanos(5)), 15);
         assert_eq!(littles_bound(10, 0, Duration::from_nanos(5)), 50);
+    }
+
+    #[test]
+    fn the_floor_bound_takes_waves_of_the_floor_or_the_compute_on_the_cores() {
+        let m = Model {
+            wait: Duration::from_nanos(5),
+            floor: Duration::from_nanos(8),
+            compute: Duration::from_nanos(3),
+        };
+        // Few in flight: waves of the measured floor.
+        assert_eq!(m.floor_bound(10, 2, 2), 40);
+        // Many in flight: the compute on two cores dominates (1000 * 3 / 2).
+        assert_eq!(m.floor_bound(1000, 1000, 2), 1500);
+    }
+
+    #[test]
+    fn the_floor_is_the_fastest_run_and_errors_pass_through() {
+        let mut k = 0;
+        let d = measure_floor(|| {
+            k += 1;
+            std::thread::sleep(Duration::from_micros(if k == 3 { 10 } else { 20_000 }));
+            Ok(())
+        })
+        .expect("floor");
+        assert_eq!(k, FLOOR_OPS);
+        assert!(d < Duration::from_millis(10), "{d:?}");
+        assert_eq!(measure_floor(|| Err("down".into())), Err("down".into()));
     }
 
     #[test]

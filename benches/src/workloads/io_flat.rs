@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use super::io::{fixture_dir, flat_output, job_async, run_io_jobs, IoErrors, IoJob, Requests};
+use super::io::{
+    cached_floor, fixture_dir, flat_output, job_async, run_io_jobs, IoErrors, IoJob, Model,
+    Requests,
+};
 use super::{check, short, Env, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, IoMode};
 use crate::estimate::{io_lanes, job_cost, times, waves, SLEEP_SLACK};
@@ -28,11 +31,13 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
         Box::new(Sleep {
             n: scale.pick(64, 256, 1024),
             d: Duration::from_millis(scale.pick(1, 2, 2)),
+            floor: OnceLock::new(),
         }),
         Box::new(TcpRr(Requests {
             n: scale.pick(64, 256, 1024),
             len: 256,
             compute: Duration::ZERO,
+            floor: OnceLock::new(),
         })),
         Box::new(Files {
             expected: OnceLock::new(),
@@ -45,6 +50,8 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
 pub struct Sleep {
     n: u64,
     d: Duration,
+    /// One blocking sleep of `d` measured alone (the c = 1 floor), once per cell.
+    floor: OnceLock<Result<Duration, String>>,
 }
 
 impl Workload for Sleep {
@@ -58,7 +65,11 @@ impl Workload for Sleep {
         "makespan follows Little's law ceil(N/c)*D: concurrency beyond the cores cuts it by >= 2x; async gets there on few threads"
     }
     fn params(&self, _env: &Env) -> String {
-        format!("{} waits x {}", self.n, short(self.d))
+        format!(
+            "{} waits x {}; bounds: ceil(N/c)*D (Little, the wait alone) and ceil(N/c)*T1 (T1: one blocking sleep measured alone)",
+            self.n,
+            short(self.d)
+        )
     }
     fn run(
         &self,
@@ -68,6 +79,10 @@ impl Workload for Sleep {
     ) -> Result<Output, WorkloadError> {
         let done = Arc::new(AtomicU64::new(0));
         let d = self.d;
+        let floor = cached_floor(&self.floor, || {
+            std::thread::sleep(d);
+            Ok(())
+        })?;
         clock.start();
         run_io_jobs(c, env, self.n, |_, mode| {
             let done = Arc::clone(&done);
@@ -84,7 +99,12 @@ impl Workload for Sleep {
         })?;
         clock.stop();
         let witness = check("waits", self.n, done.load(Ordering::Relaxed))?;
-        Ok(flat_output(c, env, self.n, d, witness))
+        let model = Model {
+            wait: d,
+            floor,
+            compute: Duration::ZERO,
+        };
+        Ok(flat_output(c, env, self.n, &model, witness))
     }
     fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
         waves(self.n, io_lanes(cell, self.n), self.d + SLEEP_SLACK) + times(self.n, job_cost(cell))
@@ -107,7 +127,7 @@ impl Workload for TcpRr {
     }
     fn params(&self, env: &Env) -> String {
         format!(
-            "{} GETs of {} B, service time {}us, one connection each",
+            "{} GETs of {} B, service time {}us, one connection each; bounds: ceil(N/c)*D (Little, service time alone) and ceil(N/c)*T1 (T1: one GET measured alone)",
             self.0.n, self.0.len, env.fixtures.service_us
         )
     }

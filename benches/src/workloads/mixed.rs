@@ -6,9 +6,13 @@
 //! `cores * (1 + wait / compute)` workers; the async runtime overlaps the waits on few
 //! threads and is bounded by the compute alone.
 //!
+//! **Bounds.** Little's law on the service time alone, and the same law on one job
+//! measured alone with the compute on the cores as a second floor (see the `io` module).
+//!
 //! **Check.** Every job's spin result and response body are checked; the count of good
 //! jobs must equal `N`.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::io::Requests;
@@ -28,6 +32,7 @@ impl Mixed {
             n: scale.pick(64, 256, 1024),
             len: 64,
             compute: Duration::from_micros(50),
+            floor: OnceLock::new(),
         })
     }
 }
@@ -44,7 +49,7 @@ impl Workload for Mixed {
     }
     fn params(&self, env: &Env) -> String {
         format!(
-            "{} jobs x ({}us compute + GET of {} B with {}us service time)",
+            "{} jobs x ({}us compute + GET of {} B with {}us service time); bounds: ceil(N/c)*D (Little, service time alone) and max(ceil(N/c)*T1, N*compute/min(c,cores)) (T1: one job measured alone)",
             self.0.n,
             self.0.compute.as_micros(),
             self.0.len,

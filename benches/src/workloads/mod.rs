@@ -9,7 +9,7 @@
 //! | I/O flat | `sleep`, `tcp-rr`, `files` | concurrency |
 //! | I/O recursive | `crawl`, `dirwalk` | concurrency |
 //! | Mixed | `mixed` | concurrency |
-//! | Latency | `latency-50`, `latency-90` (open loop) | fixed workers |
+//! | Latency | `latency-10`, `-30`, `-50`, `-70`, `-90` (open loop, % of capacity) | fixed workers |
 //! | Idle | `idle` | fixed workers |
 //! | Queue memory | `queue-memory` | fixed workers |
 //!
@@ -20,6 +20,7 @@
 
 mod cpu_flat;
 mod cpu_recursive;
+mod histogram;
 mod idle;
 mod io;
 mod io_flat;
@@ -38,8 +39,9 @@ use serde::{Deserialize, Serialize};
 use crate::contender::{Contender, ContenderError};
 use crate::fixtures::FixtureSpec;
 use crate::measure::Clock;
-use crate::record::Cell;
+use crate::record::{Cell, Sample};
 
+pub use histogram::{HistogramError, LatencyHistogram};
 pub use limit::{InFlight, Permit};
 pub use shard::ShardedCounter;
 
@@ -143,6 +145,44 @@ pub struct Output {
     pub rss_bytes_per_job: Option<f64>,
     /// The Little's-law lower bound on the makespan, in nanoseconds (I/O workloads).
     pub bound_ns: Option<u64>,
+    /// The measurements of issue 11 items 4 and 5, copied into the sample as they are.
+    pub extra: Extra,
+}
+
+/// What the latency sweep, the queue-memory workload and the I/O model bounds add to a
+/// repetition's [`Output`]; the fields of [`Sample`]'s last block, of the same names.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extra {
+    /// See [`Sample::latency_hist`].
+    pub latency_hist: String,
+    /// The load generator's lateness `[p50, p99, max]`, ns.
+    pub lateness_ns: Option<[u64; 3]>,
+    /// See [`Sample::mapped_bytes_per_job`].
+    pub mapped_bytes_per_job: Option<f64>,
+    /// See [`Sample::threads_per_job`].
+    pub threads_per_job: Option<f64>,
+    /// See [`Sample::held_bytes_per_job`].
+    pub held_bytes_per_job: Option<f64>,
+    /// See [`Sample::floor_ns`].
+    pub floor_ns: Option<u64>,
+    /// See [`Sample::floor_bound_ns`].
+    pub floor_bound_ns: Option<u64>,
+}
+
+impl Extra {
+    /// Copies these measurements into `s`.
+    pub fn fill(self, s: &mut Sample) {
+        s.latency_hist = self.latency_hist;
+        [s.lateness_p50_ns, s.lateness_p99_ns, s.lateness_max_ns] = match self.lateness_ns {
+            Some(l) => l.map(Some),
+            None => [None; 3],
+        };
+        s.mapped_bytes_per_job = self.mapped_bytes_per_job;
+        s.threads_per_job = self.threads_per_job;
+        s.held_bytes_per_job = self.held_bytes_per_job;
+        s.floor_ns = self.floor_ns;
+        s.floor_bound_ns = self.floor_bound_ns;
+    }
 }
 
 /// Why a repetition produced no [`Output`].

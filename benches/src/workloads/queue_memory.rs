@@ -1,5 +1,19 @@
 //! Memory per queued job: every worker is blocked on a gate, `N` small jobs are submitted,
-//! and the heap (counting allocator) and resident memory grow is divided by `N`.
+//! and what the process grew by is divided by `N`, in four figures:
+//!
+//! - heap: bytes allocated through the global allocator (a counting allocator), which
+//!   does not see thread stacks (they are mapped directly);
+//! - resident: growth of `VmRSS`, read once every job that can run has reached the gate
+//!   (for one thread per task: every thread started and blocked, its touched stack and
+//!   thread-local data resident);
+//! - mapped: growth of `VmSize`, the address space reserved, which counts each thread's
+//!   whole stack mapping and guard page;
+//! - threads per job: growth of `Threads:` in `/proc/self/status`.
+//!
+//! The ranking figure is **held bytes per job, the larger of heap and resident**: what
+//! the process really holds in memory, thread stacks included. The mapped figure is shown
+//! beside it rather than ranked, because reserved address space is not memory used, but
+//! it is what runs into `vm.max_map_count` and overcommit limits.
 //!
 //! **Hypothesis.** A queued job costs a boxed closure plus a queue slot (tens to a few
 //! hundred bytes) in a pool; one thread per task costs a thread (kernel stack, guard page,
@@ -11,12 +25,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::{check, Env, Family, Output, Scale, Workload, WorkloadError};
+use super::{check, Env, Extra, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, Work};
 use crate::estimate::{job_cost, times};
-use crate::measure::{rss_kib, Clock, HeapCounter};
+use crate::measure::{Clock, HeapCounter};
 use crate::record::Cell;
 
 /// `n` jobs queued behind blocked workers.
@@ -40,18 +54,32 @@ impl QueueMemory {
 /// How long the blocking jobs get to reach the gate before the count starts.
 const SETTLE: Duration = Duration::from_millis(20);
 
-/// Holds jobs until opened.
+/// How long to wait for every thread of one thread per task to reach the gate before
+/// reading the process's footprint anyway.
+const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Holds jobs until opened, counting the jobs waiting at it.
 #[derive(Debug, Default)]
 struct Gate {
     open: Mutex<bool>,
     cv: Condvar,
+    arrived: AtomicU64,
 }
 
 impl Gate {
     fn pass(&self) {
+        self.arrived.fetch_add(1, Ordering::Relaxed);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         while !*open {
             open = self.cv.wait(open).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Waits until `n` jobs have arrived, or [`ARRIVAL_TIMEOUT`].
+    fn await_arrivals(&self, n: u64) {
+        let end = Instant::now() + ARRIVAL_TIMEOUT;
+        while self.arrived.load(Ordering::Relaxed) < n && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
@@ -97,32 +125,118 @@ impl Workload for QueueMemory {
             c.submit(job(&gate, &done), Work::Cpu)?;
         }
         std::thread::sleep(SETTLE);
+        let before = Footprint::now();
         let heap = HeapCounter::start();
-        let rss0 = rss_kib();
         clock.start();
         for _ in 0..self.n {
             c.submit(job(&gate, &done), Work::Cpu)?;
         }
         clock.stop();
+        // Only one thread per task runs the queued jobs (each on its own thread); in a
+        // pool they wait in the queue behind the blockers.
+        let running = if c.workers().is_none() {
+            self.n
+        } else {
+            blockers
+        };
+        gate.await_arrivals(running);
         let heap_bytes = heap.as_ref().map(HeapCounter::bytes);
-        let rss1 = rss_kib();
+        let after = Footprint::now();
         drop(heap);
         gate.open();
         c.wait()?;
+        if let Some(threads) = before.threads.filter(|_| c.workers().is_none()) {
+            // One thread per task's threads end after their jobs: let them go before the
+            // next repetition reads its `before`, or their exit would count against it.
+            await_threads_at_most(threads);
+        }
         let witness = check("jobs run", self.n + blockers, done.load(Ordering::Relaxed))?;
-        let per = |bytes: f64| bytes / self.n as f64;
+        let per = |x: f64| x / self.n as f64;
+        let growth = |f: fn(&Footprint) -> Option<u64>| {
+            f(&before)
+                .zip(f(&after))
+                .map(|(a, b)| per(b as f64 - a as f64))
+        };
+        let heap = heap_bytes.map(|b| per(b as f64));
+        let rss = growth(|f| f.rss_kib).map(|k| k * 1024.0);
         Ok(Output {
             jobs: self.n,
             witness,
-            heap_bytes_per_job: heap_bytes.map(|b| per(b as f64)),
-            rss_bytes_per_job: rss0
-                .zip(rss1)
-                .map(|(a, b)| per((b as f64 - a as f64) * 1024.0)),
+            heap_bytes_per_job: heap,
+            rss_bytes_per_job: rss,
+            extra: Extra {
+                mapped_bytes_per_job: growth(|f| f.vm_kib).map(|k| k * 1024.0),
+                threads_per_job: growth(|f| f.threads),
+                held_bytes_per_job: match (heap, rss) {
+                    (Some(h), Some(r)) => Some(h.max(r)),
+                    (h, r) => h.or(r),
+                },
+                ..Extra::default()
+            },
             ..Output::default()
         })
     }
-    /// Each job is queued, then run once the gate opens.
+    /// Each job is queued, then run once the gate opens (waiting for the threads of one
+    /// thread per task to arrive is part of their per-job cost).
     fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
         SETTLE + times(self.n, job_cost(cell)) * 2
+    }
+}
+
+/// Waits until the process has at most `n` threads, or [`ARRIVAL_TIMEOUT`].
+fn await_threads_at_most(n: u64) {
+    let end = Instant::now() + ARRIVAL_TIMEOUT;
+    while Footprint::now().threads.is_some_and(|t| t > n) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The process's resident and mapped memory and its thread count, from
+/// `/proc/self/status`.
+#[derive(Debug, Default)]
+struct Footprint {
+    rss_kib: Option<u64>,
+    vm_kib: Option<u64>,
+    threads: Option<u64>,
+}
+
+impl Footprint {
+    fn now() -> Footprint {
+        std::fs::read_to_string("/proc/self/status")
+            .map(|s| Footprint::parse(&s))
+            .unwrap_or_default()
+    }
+
+    fn parse(status: &str) -> Footprint {
+        let field = |name: &str| {
+            let line = status.lines().find(|l| l.starts_with(name))?;
+            line[name.len()..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        };
+        Footprint {
+            rss_kib: field("VmRSS:"),
+            vm_kib: field("VmSize:"),
+            threads: field("Threads:"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footprint_reads_the_status_fields() {
+        let f = Footprint::parse("Name:\tx\nVmSize:\t  2048 kB\nVmRSS:\t   512 kB\nThreads:\t3\n");
+        assert_eq!(
+            (f.rss_kib, f.vm_kib, f.threads),
+            (Some(512), Some(2048), Some(3))
+        );
+        let live = Footprint::now();
+        assert!(live.threads.is_some_and(|t| t >= 1), "{live:?}");
     }
 }
