@@ -1,5 +1,5 @@
-//! The `pool-bench` command line: `run`, `report`, `list`, and the hidden `cell` used by
-//! the runner's child processes.
+//! The `pool-bench` command line: `run`, `report`, `index`, `list`, and the hidden `cell`
+//! used by the runner's child processes.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::contenders::{self, Entry};
 use crate::fixtures::{FixtureSpec, Fixtures};
 use crate::matrix::Plan;
-use crate::record::{Meta, RunData, Sample, Status, WorkloadInfo};
-use crate::runner::{run_cell_in_child, spec_for};
+use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
+use crate::runner::rounds::{run_workload, Stopping};
+use crate::runner::spec_for;
 use crate::workloads::{self, Env, Scale, Workload};
 use crate::{estimate, machine, report};
 
@@ -36,9 +37,18 @@ pub enum Cmd {
         /// The run folder, e.g. results/20261127-010000-host-abc1234.
         dir: PathBuf,
     },
+    /// Rebuild the index of run folders, `<ROOT>/README.md` (done when committing a
+    /// reference run; `run` never touches it).
+    Index {
+        /// The folder holding the run folders.
+        #[arg(default_value = "results")]
+        root: PathBuf,
+    },
     /// List the contenders and workloads.
     List,
-    /// Run one cell and print its samples as JSON (used by `run` for child processes).
+    /// Serve one cell over stdin and stdout (used by `run` for its child processes):
+    /// build and warm up, print `{"ready"}`, then one JSON sample per `rep` line read,
+    /// until `done`.
     #[command(hide = true)]
     Cell {
         /// The cell spec, JSON.
@@ -74,20 +84,31 @@ pub struct RunArgs {
     /// Concurrency levels for the I/O sweeps (comma-separated, each at least 1).
     #[arg(long, value_delimiter = ',')]
     pub concurrency: Vec<usize>,
-    /// The results root; the run goes to `<OUT>/<date>-<host>-<commit>/`.
-    #[arg(long, default_value = "results")]
+    /// The results root; the run goes to `<OUT>/<date>-<host>-<commit>/`. Default:
+    /// `target/pool-bench` (ignored by git). Reference runs (`scripts/bench.sh`) use
+    /// `results`.
+    #[arg(long)]
     pub out: Option<PathBuf>,
     /// The contender ratios are computed against.
     #[arg(long)]
     pub baseline: Option<String>,
-    /// Seconds (fractions allowed) after which a cell is killed and recorded as a timeout.
+    /// Seconds (fractions allowed) after which a repetition, or a cell's start-up with its
+    /// warm-ups, is killed and the cell recorded as a timeout.
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Seed of the shuffled cell order of each round (default: from the clock; the run's
+    /// README records it, so `--seed` replays the same orders).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Print the plan, the cells per workload and an estimate of the run time (which
     /// errs long), then exit without measuring or writing anything.
     #[arg(long)]
     pub dry_run: bool,
 }
+
+/// Where a run goes without `--out`: under cargo's target folder, which git ignores, so
+/// the main command leaves the checkout clean.
+pub const DEFAULT_OUT: &str = "target/pool-bench";
 
 impl RunArgs {
     /// The scale the flags select (`quick` when none).
@@ -237,63 +258,137 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("results"))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
         .join(format!("{stamp}-{}-{}", meta.host, meta.commit));
+    meta.seed = args.seed.unwrap_or_else(clock_seed);
     let pb = progress(cells.len());
     let tty = std::io::stderr().is_terminal();
-    let mut samples = Vec::new();
-    let mut unsupported: Vec<(String, String, String)> = Vec::new();
-    for (i, cell) in cells.iter().enumerate() {
-        pb.set_message(cell.label());
-        let cell_started = Instant::now();
-        let known = unsupported
-            .iter()
-            .find(|(w, c, _)| *w == cell.workload && *c == cell.contender);
-        let got = match known {
-            // A capability does not depend on the worker count: record the other points
-            // as unsupported without starting a process for each.
-            Some((_, _, why)) => vec![Sample::empty(cell, Status::Unsupported, why.clone())],
-            None => run_cell_in_child(
-                &spec_for(cell, &plan, cores, meta.spin_ns_per_iter, &spec),
-                plan.timeout,
-            ),
-        };
-        if let Some(s) = got.iter().find(|s| s.status == Status::Unsupported) {
-            unsupported.push((
-                cell.workload.clone(),
-                cell.contender.clone(),
-                s.error.clone(),
-            ));
-        }
-        let status = got
-            .iter()
-            .map(|s| s.status)
-            .find(|&s| s != Status::Ok)
-            .unwrap_or(Status::Ok);
+    let total = cells.len();
+    let mut done = 0;
+    let mut report_cell = |cell: &Cell, got: &[Sample]| {
+        done += 1;
         if !tty {
             eprintln!(
-                "[{}/{}] {}: {} ({:.1} s)",
-                i + 1,
-                cells.len(),
+                "[{done}/{total}] {}: {} ({} reps; run at {:.1} s)",
                 cell.label(),
-                status.label(),
-                cell_started.elapsed().as_secs_f64()
+                cell_status(got).label(),
+                got.iter().filter(|s| s.status == Status::Ok).count(),
+                started.elapsed().as_secs_f64()
             );
         }
-        samples.extend(got);
         pb.inc(1);
+    };
+    let (mut samples, mut rounds, mut conditions) = (Vec::new(), Vec::new(), Vec::new());
+    let spin_ns = meta.spin_ns_per_iter;
+    let make_spec = |cell: &Cell| spec_for(cell, &plan, cores, spin_ns, &spec);
+    for w in &ws {
+        let mine: Vec<Cell> = cells
+            .iter()
+            .filter(|c| c.workload == w.name())
+            .cloned()
+            .collect();
+        pb.set_message(w.name().to_owned());
+        let got = run_workload(
+            w.name(),
+            &mine,
+            &make_spec,
+            Stopping::from(&plan),
+            meta.seed,
+            &mut report_cell,
+        );
+        samples.extend(got.samples);
+        rounds.push(got.rounds);
+        conditions.push(got.conditions);
     }
-    pb.finish_and_clear();
+    pb.finish();
     drop(fixtures);
     meta.elapsed_s = started.elapsed().as_secs_f64();
     let data = RunData {
         meta,
         workloads: infos,
         samples,
+        rounds,
+        conditions,
     };
     report::write_all(&dir, &data).map_err(|e| e.to_string())?;
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap_or_default();
+    eprint!("{}", end_of_run(&data, &summary));
+    // The only line on stdout, for scripts: the run folder.
     println!("{}", dir.display());
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// Lines of the Findings section the terminal shows at the end of a run.
+const FINDINGS_LINES: usize = 8;
+
+/// What the terminal shows at the end of a run (before the run folder's path): cells by
+/// status, repetitions measured on a busy machine, and the first lines of the `## Findings`
+/// section of `summary_md` (the summary just written), if it has one.
+pub fn end_of_run(data: &RunData, summary_md: &str) -> String {
+    let cells = report::aggregate::cells(&data.samples);
+    let ok = cells.iter().filter(|c| c.status == Status::Ok).count();
+    let mut out = format!("{} cells: {ok} ok", cells.len());
+    for status in [
+        Status::WrongAnswer,
+        Status::Failed,
+        Status::Timeout,
+        Status::Unsupported,
+    ] {
+        let n = cells.iter().filter(|c| c.status == status).count();
+        if n > 0 {
+            out.push_str(&format!(", {n} {}", status.label()));
+        }
+    }
+    out.push('\n');
+    let reps: Vec<&Sample> = data
+        .samples
+        .iter()
+        .filter(|s| s.status == Status::Ok)
+        .collect();
+    let busy = reps.iter().filter(|s| s.busy().is_some()).count();
+    if busy > 0 {
+        out.push_str(&format!(
+            "{busy} of {} repetitions measured on a busy machine (FAQ.md: \"Is a result trustworthy?\")\n",
+            reps.len()
+        ));
+    }
+    let findings = findings(summary_md, FINDINGS_LINES);
+    if !findings.is_empty() {
+        out.push_str("Findings:\n");
+        for line in findings {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// Up to `max` non-empty lines after the `## Findings` heading of `summary_md`, up to the
+/// next heading of the same or a higher level.
+fn findings(summary_md: &str, max: usize) -> Vec<&str> {
+    summary_md
+        .lines()
+        .skip_while(|l| l.trim() != "## Findings")
+        .skip(1)
+        .take_while(|l| !(l.starts_with("## ") || l.starts_with("# ")))
+        .filter(|l| !l.trim().is_empty())
+        .take(max)
+        .collect()
+}
+
+/// A run seed from the clock, for runs without `--seed`.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// How a cell ended: its first status other than `ok`, else `ok`.
+fn cell_status(samples: &[Sample]) -> Status {
+    samples
+        .iter()
+        .map(|s| s.status)
+        .find(|&s| s != Status::Ok)
+        .unwrap_or(Status::Ok)
 }
 
 /// The `--dry-run` output: the plan and its estimated time (see [`crate::estimate`]).
@@ -329,6 +424,16 @@ pub fn rerender(dir: &Path) -> Result<bool, String> {
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
 }
 
+/// Rebuilds the index `<root>/README.md` of the run folders under `root` and returns
+/// its path.
+///
+/// # Errors
+/// A message when `root` cannot be listed or the index written.
+pub fn index(root: &Path) -> Result<PathBuf, String> {
+    report::index::write_index(root).map_err(|e| e.to_string())?;
+    Ok(root.join("README.md"))
+}
+
 /// The `list` output: contenders and workloads with their families and hypotheses.
 pub fn list() -> String {
     let mut s = String::from("Contenders:\n");
@@ -352,4 +457,63 @@ pub fn list() -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contender::IoMode;
+    use crate::workloads::Family;
+
+    fn sample(contender: &str, status: Status, rep: u32) -> Sample {
+        let cell = Cell {
+            workload: "empty".into(),
+            family: Family::CpuFlat,
+            contender: contender.into(),
+            io_mode: IoMode::Blocking,
+            workers: Some(1),
+            concurrency: Some(1),
+            oversubscribed: false,
+        };
+        let mut s = Sample::empty(&cell, status, "");
+        s.rep = rep;
+        if status == Status::Ok {
+            s.wall_ns = Some(1_000_000_000);
+            s.cpu_user_ns = Some(1_000_000_000);
+            s.cpu_sys_ns = Some(0);
+        }
+        s
+    }
+
+    #[test]
+    fn the_end_of_a_run_counts_cells_by_status_and_busy_repetitions() {
+        let mut busy = sample("rayon", Status::Ok, 2);
+        busy.host_busy_ns = Some(1_600_000_000);
+        let data = RunData {
+            samples: vec![
+                sample("rayon", Status::Ok, 1),
+                busy,
+                sample("tokio", Status::Unsupported, 0),
+                sample("threadpool", Status::Ok, 1),
+                sample("threadpool", Status::Timeout, 0),
+            ],
+            ..RunData::default()
+        };
+        let text = end_of_run(&data, "# Summary\n\nno findings here\n");
+        assert_eq!(
+            text,
+            "3 cells: 1 ok, 1 timeout, 1 unsupported\n\
+             1 of 3 repetitions measured on a busy machine (FAQ.md: \"Is a result trustworthy?\")\n"
+        );
+    }
+
+    #[test]
+    fn findings_are_the_first_non_empty_lines_of_their_section() {
+        let md = "# Summary\n\n## Findings\n\n- a\n\n- b\n### sub\n- c\n## Next\n- d\n";
+        assert_eq!(findings(md, 8), ["- a", "- b", "### sub", "- c"]);
+        assert_eq!(findings(md, 2), ["- a", "- b"]);
+        assert!(findings("# Summary\n- a\n", 8).is_empty());
+        let data = RunData::default();
+        assert!(end_of_run(&data, md).ends_with("Findings:\n  - a\n  - b\n  ### sub\n  - c\n"));
+    }
 }

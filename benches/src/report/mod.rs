@@ -8,7 +8,8 @@
 //!   and a correctness witness per contender, and the "which pool for which workload"
 //!   table derived from the data ([`choose`]);
 //! - `figures/*.svg` ([`svg`]);
-//! - the `results/README.md` index of runs ([`index`]).
+//! - not the `results/README.md` index of runs: `pool-bench index` rebuilds that
+//!   ([`index`]), so a run writes nothing outside its own folder.
 
 pub mod aggregate;
 pub mod choose;
@@ -88,7 +89,7 @@ pub fn read_json(dir: &Path) -> Result<RunData, ReportError> {
     serde_json::from_str(&text).map_err(|e| fmt_err(&path, e))
 }
 
-/// Writes every file of a run into `dir` (created if missing).
+/// Writes every file of a run into `dir` (created if missing), and nothing outside it.
 ///
 /// # Errors
 /// [`ReportError`] for the first file that cannot be written.
@@ -101,8 +102,5 @@ pub fn write_all(dir: &Path, data: &RunData) -> Result<(), ReportError> {
     let figures = svg::write_figures(&dir.join("figures"), data)?;
     let summary = dir.join("summary.md");
     std::fs::write(&summary, markdown::summary(data, &figures)).map_err(io_err(&summary))?;
-    if let Some(root) = dir.parent() {
-        index::write_index(root)?;
-    }
     Ok(())
 }
