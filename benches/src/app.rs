@@ -92,8 +92,8 @@ pub struct RunArgs {
     /// The contender ratios are computed against.
     #[arg(long)]
     pub baseline: Option<String>,
-    /// Seconds (fractions allowed) after which a repetition, or a cell's start-up with its
-    /// warm-ups, is killed and the cell recorded as a timeout.
+    /// Seconds (fractions allowed) a cell may take in all (start-up, warm-ups and
+    /// repetitions) before it is killed and recorded as a timeout.
     #[arg(long)]
     pub timeout: Option<f64>,
     /// Seed of the shuffled cell order of each round (default: from the clock; the run's
@@ -348,7 +348,7 @@ pub fn end_of_run(data: &RunData, summary_md: &str) -> String {
     let busy = reps.iter().filter(|s| s.busy().is_some()).count();
     if busy > 0 {
         out.push_str(&format!(
-            "{busy} of {} repetitions measured on a busy machine (FAQ.md: \"Is a result trustworthy?\")\n",
+            "{busy} of {} repetitions measured on a busy machine (see FAQ.md, \"How is each figure measured?\")\n",
             reps.len()
         ));
     }
@@ -503,7 +503,7 @@ mod tests {
         assert_eq!(
             text,
             "3 cells: 1 ok, 1 timeout, 1 unsupported\n\
-             1 of 3 repetitions measured on a busy machine (FAQ.md: \"Is a result trustworthy?\")\n"
+             1 of 3 repetitions measured on a busy machine (see FAQ.md, \"How is each figure measured?\")\n"
         );
     }
 

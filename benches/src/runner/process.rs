@@ -140,7 +140,7 @@ impl CellProcess {
                     return Err(fail(
                         &self.cell,
                         Status::Timeout,
-                        format!("{what}: killed after {:.1} s", timeout.as_secs_f64()),
+                        format!("killed at the timeout, during {what}"),
                     ));
                 }
                 Err(RecvTimeoutError::Disconnected) => return Err(self.crashed(what)),

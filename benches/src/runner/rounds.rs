@@ -7,6 +7,9 @@
 //! A cell stops after `max_reps` repetitions, or after at least `min_reps` once the
 //! interquartile range of its makespans is under 5 % of the median or its own time budget
 //! (the sum of its repetitions' times) is spent. A repetition that does not end `ok` ends
+//! its cell, and so does the timeout: it bounds a cell's whole time (start-up, warm-ups
+//! and repetitions, as when a cell ran alone), each request waiting only for what is left
+//! of it.
 //! its cell. A contender found `unsupported` is unsupported at every worker count, so the
 //! other cells of that (workload, contender) are recorded as such without measuring.
 
@@ -52,7 +55,8 @@ pub struct Stopping {
     pub max_reps: u32,
     /// Time after which a cell adds no repetitions beyond `min_reps`.
     pub budget: Duration,
-    /// Time after which a repetition (or a start-up with its warm-ups) is killed.
+    /// A cell's whole allowance (start-up, warm-ups, repetitions); the request running
+    /// when it is used up is killed and the cell recorded as `timeout`.
     pub timeout: Duration,
 }
 
@@ -83,6 +87,8 @@ struct Slot {
     samples: Vec<Sample>,
     walls: Vec<f64>,
     spent: Duration,
+    /// Time used so far against the timeout: start-up plus repetitions.
+    used: Duration,
 }
 
 impl Slot {
@@ -127,6 +133,7 @@ pub fn run_workload(
             samples: Vec::new(),
             walls: Vec::new(),
             spent: Duration::ZERO,
+            used: Duration::ZERO,
         })
         .collect();
     let mut unsupported: Vec<(String, String)> = Vec::new();
@@ -138,9 +145,13 @@ pub fn run_workload(
             slot.end(report);
             continue;
         }
-        match CellProcess::start(&spec(&slot.cell), stopping.timeout) {
+        let t = Instant::now();
+        let started = CellProcess::start(&spec(&slot.cell), stopping.timeout);
+        slot.used = t.elapsed();
+        match started {
             Ok(p) => slot.process = Some(p),
-            Err(s) => {
+            Err(mut s) => {
+                timed(&mut s, slot.used);
                 note(&mut unsupported, &s);
                 slot.samples.push(*s);
                 slot.end(report);
@@ -166,8 +177,11 @@ pub fn run_workload(
             };
             ran.push(slot.cell.label());
             let t = Instant::now();
-            let s = process.rep(stopping.timeout);
-            slot.spent += t.elapsed();
+            let mut s = process.rep(stopping.timeout.saturating_sub(slot.used));
+            let took = t.elapsed();
+            slot.spent += took;
+            slot.used += took;
+            timed(&mut s, slot.used);
             let ok = s.status == Status::Ok;
             if let (true, Some(wall)) = (ok, s.wall_ns) {
                 slot.walls.push(wall as f64 / 1e9);
@@ -195,6 +209,13 @@ pub fn run_workload(
             orders,
         },
         conditions,
+    }
+}
+
+/// Adds the cell's time so far to a `timeout` record.
+fn timed(s: &mut Sample, used: Duration) {
+    if s.status == Status::Timeout {
+        s.error = format!("{} ({:.1} s into the cell)", s.error, used.as_secs_f64());
     }
 }
 
