@@ -47,8 +47,8 @@ pub enum Cmd {
     /// List the contenders and workloads.
     List,
     /// Serve one cell over stdin and stdout (used by `run` for its child processes):
-    /// build and warm up, print `{"ready"}`, then one JSON sample per `rep` line read,
-    /// until `done`.
+    /// build and warm up, print `"ready"`, then one `{"sample": ...}` line per `rep` line
+    /// read, until `done`.
     #[command(hide = true)]
     Cell {
         /// The cell spec, JSON.
@@ -362,12 +362,12 @@ pub fn end_of_run(data: &RunData, summary_md: &str) -> String {
     out
 }
 
-/// Up to `max` non-empty lines after the `## Findings` heading of `summary_md`, up to the
-/// next heading of the same or a higher level.
+/// Up to `max` non-empty lines after the `## Findings` heading of `summary_md` (which may
+/// go on, e.g. `## Findings (from this run)`), up to the next heading of its level or above.
 fn findings(summary_md: &str, max: usize) -> Vec<&str> {
     summary_md
         .lines()
-        .skip_while(|l| l.trim() != "## Findings")
+        .skip_while(|l| !l.trim_end().starts_with("## Findings"))
         .skip(1)
         .take_while(|l| !(l.starts_with("## ") || l.starts_with("# ")))
         .filter(|l| !l.trim().is_empty())
@@ -509,7 +509,7 @@ mod tests {
 
     #[test]
     fn findings_are_the_first_non_empty_lines_of_their_section() {
-        let md = "# Summary\n\n## Findings\n\n- a\n\n- b\n### sub\n- c\n## Next\n- d\n";
+        let md = "# Summary\n\n## Findings, by family\n\n- a\n\n- b\n### sub\n- c\n## Next\n- d\n";
         assert_eq!(findings(md, 8), ["- a", "- b", "### sub", "- c"]);
         assert_eq!(findings(md, 2), ["- a", "- b"]);
         assert!(findings("# Summary\n- a\n", 8).is_empty());

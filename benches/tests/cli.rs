@@ -336,3 +336,32 @@ fn every_cell_runs_once_per_round_in_an_order_the_seed_replays() {
     }
     assert_eq!(rounds_of("42"), rounds, "the same seed, the same orders");
 }
+
+#[test]
+fn an_unsupported_contender_is_recorded_at_every_worker_count() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "fib-join-nocut",
+        "--contender",
+        "tokio",
+        "--workers",
+        "1,2,3",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(run_dir(out.path()).join("results.json")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("parses");
+    let samples = json["samples"].as_array().expect("samples");
+    let workers: Vec<u64> = samples
+        .iter()
+        .inspect(|s| assert_eq!(s["status"], "unsupported", "{s}"))
+        .map(|s| s["workers"].as_u64().expect("workers"))
+        .collect();
+    assert_eq!(workers, [1, 2, 3]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("3 cells: 0 ok, 3 unsupported"));
+}
