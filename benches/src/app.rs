@@ -300,7 +300,7 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
         rounds.push(got.rounds);
         conditions.push(got.conditions);
     }
-    pb.finish();
+    pb.finish_with_message("done");
     drop(fixtures);
     meta.elapsed_s = started.elapsed().as_secs_f64();
     let data = RunData {

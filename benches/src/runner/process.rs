@@ -40,12 +40,23 @@ impl CellProcess {
             .map_err(|e| fail(cell, Status::Failed, format!("spec: {e}")))?;
         let exe = std::env::current_exe()
             .map_err(|e| fail(cell, Status::Failed, format!("current_exe: {e}")))?;
+        let mut command = Command::new(exe);
+        command.args(["cell", "--spec", &json]);
+        CellProcess::spawn(command, cell, timeout)
+    }
+
+    /// Starts `command` as the process of `cell` (it must speak the protocol of
+    /// [`super::child`]) and waits up to `timeout` for its `ready`.
+    fn spawn(
+        mut command: Command,
+        cell: &Cell,
+        timeout: Duration,
+    ) -> Result<CellProcess, Box<Sample>> {
         // stderr goes to an unnamed file, read only when the cell fails: no pipe to drain.
         let stderr = tempfile::tempfile()
             .and_then(|f| Ok((f.try_clone()?, f)))
             .map_err(|e| fail(cell, Status::Failed, format!("stderr file: {e}")))?;
-        let mut child = Command::new(exe)
-            .args(["cell", "--spec", &json])
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr.0)
@@ -179,5 +190,79 @@ impl Drop for CellProcess {
         if matches!(self.child.try_wait(), Ok(None)) {
             self.kill();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contender::IoMode;
+    use crate::workloads::Family;
+
+    fn cell() -> Cell {
+        Cell {
+            workload: "w".into(),
+            family: Family::CpuFlat,
+            contender: "c".into(),
+            io_mode: IoMode::Blocking,
+            workers: Some(1),
+            concurrency: Some(1),
+            oversubscribed: false,
+        }
+    }
+
+    /// A stand-in cell process: a shell script.
+    fn fake(script: &str, timeout: Duration) -> Result<CellProcess, Box<Sample>> {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        CellProcess::spawn(command, &cell(), timeout)
+    }
+
+    const SAMPLE: &str = r#"{"sample":{"workload":"w","family":"cpu-flat","contender":"c","io_mode":"blocking","workers":1,"concurrency":1,"oversubscribed":false,"status":"ok","rep":1,"wall_ns":5,"cpu_user_ns":1,"cpu_sys_ns":0,"jobs":1,"throughput":1.0,"peak_rss_kib":9,"heap_bytes_per_job":null,"rss_bytes_per_job":null,"bound_ns":null,"p50_ns":null,"p90_ns":null,"p99_ns":null,"p999_ns":null,"max_ns":null,"witness":"","error":""}}"#;
+
+    #[test]
+    fn a_repetition_comes_back_with_the_fixtures_cpu_time() {
+        let script =
+            format!("echo not json; echo '\"ready\"'; while read l; do echo '{SAMPLE}'; done");
+        let mut p = fake(&script, Duration::from_secs(10)).expect("ready");
+        for _ in 0..2 {
+            let s = p.rep(Duration::from_secs(10));
+            assert_eq!((s.status, s.wall_ns), (Status::Ok, Some(5)), "{s:?}");
+            assert!(s.fixture_cpu_ns.is_some());
+        }
+        p.finish();
+    }
+
+    #[test]
+    fn a_child_that_dies_is_failed_with_its_exit_status_and_stderr() {
+        let script = "echo '\"ready\"'; read l; echo first >&2; echo 'last words' >&2; exit 3";
+        let mut p = fake(script, Duration::from_secs(10)).expect("ready");
+        let s = p.rep(Duration::from_secs(10));
+        assert_eq!(s.status, Status::Failed);
+        assert!(s.error.contains("repetition 1"), "{}", s.error);
+        assert!(s.error.contains("exit status: 3"), "{}", s.error);
+        assert!(s.error.contains("last words | first"), "{}", s.error);
+    }
+
+    #[test]
+    fn a_repetition_over_the_timeout_is_killed_and_recorded() {
+        let script = "echo '\"ready\"'; read l; exec sleep 30";
+        let mut p = fake(script, Duration::from_secs(10)).expect("ready");
+        let t = Instant::now();
+        let s = p.rep(Duration::from_millis(100));
+        assert_eq!(s.status, Status::Timeout);
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "killed, not waited for"
+        );
+        assert!(matches!(p.child.try_wait(), Ok(Some(_))), "reaped");
+    }
+
+    #[test]
+    fn a_start_up_over_the_timeout_or_without_ready_is_recorded() {
+        let slow = fake("exec sleep 30", Duration::from_millis(100));
+        assert!(matches!(slow, Err(s) if s.status == Status::Timeout));
+        let silent = fake("exit 0", Duration::from_secs(10));
+        assert!(matches!(silent, Err(s) if s.status == Status::Failed));
     }
 }
