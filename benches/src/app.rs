@@ -12,7 +12,7 @@ use crate::contenders::{self, Entry};
 use crate::fixtures::{FixtureSpec, Fixtures};
 use crate::matrix::Plan;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
-use crate::runner::rounds::{run_workload, Stopping};
+use crate::runner::rounds::{run_workload, Event, Stopping};
 use crate::runner::spec_for;
 use crate::workloads::{self, Env, Scale, Workload};
 use crate::{estimate, machine, report};
@@ -265,18 +265,31 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     let tty = std::io::stderr().is_terminal();
     let total = cells.len();
     let mut done = 0;
-    let mut report_cell = |cell: &Cell, got: &[Sample]| {
-        done += 1;
-        if !tty {
-            eprintln!(
-                "[{done}/{total}] {}: {} ({} reps; run at {:.1} s)",
-                cell.label(),
-                cell_status(got).label(),
-                got.iter().filter(|s| s.status == Status::Ok).count(),
-                started.elapsed().as_secs_f64()
-            );
+    let mut report = |event: Event<'_>| match event {
+        Event::Round {
+            workload,
+            round,
+            cells,
+        } => {
+            let msg = format!("{workload}: round {round}, {cells} cells");
+            if !tty {
+                eprintln!("{msg}");
+            }
+            pb.set_message(msg);
         }
-        pb.inc(1);
+        Event::CellEnded { cell, samples } => {
+            done += 1;
+            if !tty {
+                eprintln!(
+                    "[{done}/{total}] {}: {} ({} reps; run at {:.1} s)",
+                    cell.label(),
+                    cell_status(samples).label(),
+                    samples.iter().filter(|s| s.status == Status::Ok).count(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            pb.inc(1);
+        }
     };
     let (mut samples, mut rounds, mut conditions) = (Vec::new(), Vec::new(), Vec::new());
     let spin_ns = meta.spin_ns_per_iter;
@@ -287,20 +300,20 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
             .filter(|c| c.workload == w.name())
             .cloned()
             .collect();
-        pb.set_message(w.name().to_owned());
         let got = run_workload(
             w.name(),
             &mine,
             &make_spec,
             Stopping::from(&plan),
             meta.seed,
-            &mut report_cell,
+            &mut report,
         );
         samples.extend(got.samples);
         rounds.push(got.rounds);
         conditions.push(got.conditions);
     }
-    pb.finish_with_message("done");
+    // The bar goes; the end-of-run summary below takes its place.
+    pb.finish_and_clear();
     drop(fixtures);
     meta.elapsed_s = started.elapsed().as_secs_f64();
     let data = RunData {
@@ -322,12 +335,18 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
 const FINDINGS_LINES: usize = 8;
 
 /// What the terminal shows at the end of a run (before the run folder's path): cells by
-/// status, repetitions measured on a busy machine, and the first lines of the `## Findings`
+/// status and the run's time, repetitions measured on a busy machine, and the first lines of the `## Findings`
 /// section of `summary_md` (the summary just written), if it has one.
 pub fn end_of_run(data: &RunData, summary_md: &str) -> String {
     let cells = report::aggregate::cells(&data.samples);
     let ok = cells.iter().filter(|c| c.status == Status::Ok).count();
-    let mut out = format!("{} cells: {ok} ok", cells.len());
+    let secs = data.meta.elapsed_s;
+    let took = if secs < 60.0 {
+        format!("{secs:.1} s")
+    } else {
+        format!("{:.1} min", secs / 60.0)
+    };
+    let mut out = format!("{} cells in {took}: {ok} ok", cells.len());
     for status in [
         Status::WrongAnswer,
         Status::Failed,
@@ -490,6 +509,10 @@ mod tests {
         let mut busy = sample("rayon", Status::Ok, 2);
         busy.host_busy_ns = Some(1_600_000_000);
         let data = RunData {
+            meta: Meta {
+                elapsed_s: 150.0,
+                ..Meta::default()
+            },
             samples: vec![
                 sample("rayon", Status::Ok, 1),
                 busy,
@@ -502,7 +525,7 @@ mod tests {
         let text = end_of_run(&data, "# Summary\n\nno findings here\n");
         assert_eq!(
             text,
-            "3 cells: 1 ok, 1 timeout, 1 unsupported\n\
+            "3 cells in 2.5 min: 1 ok, 1 timeout, 1 unsupported\n\
              1 of 3 repetitions measured on a busy machine (see FAQ.md, \"How is each figure measured?\")\n"
         );
     }

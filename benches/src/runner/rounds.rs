@@ -37,6 +37,27 @@ pub struct WorkloadRun {
     pub conditions: WorkloadConditions,
 }
 
+/// What [`run_workload`] reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A round starts.
+    Round {
+        /// The workload.
+        workload: &'a str,
+        /// Its number, from 1.
+        round: usize,
+        /// The cells it asks for a repetition.
+        cells: usize,
+    },
+    /// A cell has ended, with these samples.
+    CellEnded {
+        /// The cell.
+        cell: &'a Cell,
+        /// Its samples.
+        samples: &'a [Sample],
+    },
+}
+
 /// The seed of `workload`'s orders: the run seed mixed with an FNV-1a hash of the name, so
 /// each workload draws its own orders and adding one does not change the others'.
 pub fn workload_seed(run_seed: u64, workload: &str) -> u64 {
@@ -92,7 +113,7 @@ struct Slot {
 }
 
 impl Slot {
-    fn end(&mut self, report: &mut dyn FnMut(&Cell, &[Sample])) {
+    fn end(&mut self, report: &mut dyn FnMut(Event<'_>)) {
         if let Some(p) = self.process.take() {
             p.finish();
         }
@@ -103,20 +124,23 @@ impl Slot {
                 s.peak_rss_kib = peak;
             }
         }
-        report(&self.cell, &self.samples);
+        report(Event::CellEnded {
+            cell: &self.cell,
+            samples: &self.samples,
+        });
     }
 }
 
 /// Measures one workload's `cells` (all of the same workload) in rounds.
-/// `spec` builds each cell's spec; `report` is called once per cell when it ends (between
-/// repetitions, never while one runs).
+/// `spec` builds each cell's spec; `report` hears of each round and of each cell's end
+/// (between repetitions, never while one runs).
 pub fn run_workload(
     workload: &str,
     cells: &[Cell],
     spec: &dyn Fn(&Cell) -> CellSpec,
     stopping: Stopping,
     run_seed: u64,
-    report: &mut dyn FnMut(&Cell, &[Sample]),
+    report: &mut dyn FnMut(Event<'_>),
 ) -> WorkloadRun {
     let started = Instant::now();
     let mut conditions = WorkloadConditions {
@@ -146,9 +170,9 @@ pub fn run_workload(
             continue;
         }
         let t = Instant::now();
-        let started = CellProcess::start(&spec(&slot.cell), stopping.timeout);
+        let process = CellProcess::start(&spec(&slot.cell), stopping.timeout);
         slot.used = t.elapsed();
-        match started {
+        match process {
             Ok(p) => slot.process = Some(p),
             Err(mut s) => {
                 timed(&mut s, slot.used);
@@ -169,6 +193,11 @@ pub fn run_workload(
             break;
         }
         order.shuffle(&mut rng);
+        report(Event::Round {
+            workload,
+            round: orders.len() + 1,
+            cells: order.len(),
+        });
         let mut ran = Vec::new();
         for i in order {
             let slot = &mut slots[i];
@@ -240,7 +269,7 @@ fn end_unmeasured(
     slots: &mut [Slot],
     contender: &str,
     why: &str,
-    report: &mut dyn FnMut(&Cell, &[Sample]),
+    report: &mut dyn FnMut(Event<'_>),
 ) {
     for slot in slots.iter_mut() {
         if slot.cell.contender == contender && slot.process.is_some() && slot.samples.is_empty() {
