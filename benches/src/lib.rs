@@ -17,7 +17,8 @@
 //! - [`fixtures`]: loopback HTTP server and generated files, owned by the parent;
 //! - [`report`]: `README.md`, `raw.csv`, `results.json`, `summary.md` (with the "which
 //!   pool for which workload" table derived from the data) and SVG figures;
-//! - [`app`]: the `pool-bench` command line.
+//! - [`app`]: the `pool-bench` command line, and [`terminal`]: what it shows at the end
+//!   of a run.
 //!
 //! ```no_run
 //! // What `pool-bench` (no arguments) does: the quick matrix into target/pool-bench/.
@@ -38,4 +39,5 @@ pub mod record;
 pub mod report;
 pub mod runner;
 pub mod stats;
+pub mod terminal;
 pub mod workloads;
