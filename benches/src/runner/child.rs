@@ -3,9 +3,14 @@
 //! It exits at `done`, at the end of stdin, or after the first repetition that does not
 //! end `ok` (the contender may be left in any state).
 //!
+//! Before each answer it waits for its own threads to go quiet ([`settle`]): a pool's
+//! workers may spin for a while after the last job before they sleep, and with cells
+//! taking turns that spinning would land on the next cell's repetition.
+//!
 //! One-off use: `printf 'rep\nrep\ndone\n' | pool-bench cell --spec '<CellSpec JSON>'`.
 
 use std::io::{BufRead, Write};
+use std::time::Duration;
 
 use pool_testkit::kernels::SpinCalibration;
 
@@ -13,7 +18,7 @@ use super::{CellSpec, Reply, DONE, REP};
 use crate::contender::{Contender, ContenderError};
 use crate::contenders::{self, Sizing};
 use crate::machine::host_cpu_resolution_ns;
-use crate::measure::{peak_rss_kib, Clock};
+use crate::measure::{cpu_time, peak_rss_kib, Clock};
 use crate::record::{Sample, Status};
 use crate::stats::percentiles;
 use crate::workloads::{self, Env, Workload, WorkloadError};
@@ -115,6 +120,43 @@ impl Prepared {
     }
 }
 
+/// How often [`settle`] looks at this process's CPU time.
+const SETTLE_WINDOW: Duration = Duration::from_millis(2);
+/// CPU time per window under which the process counts as quiet (10 % of one core).
+const SETTLE_QUIET: Duration = Duration::from_micros(200);
+/// The longest [`settle`] waits: a pool that never sleeps is answered for anyway.
+const SETTLE_MAX: Duration = Duration::from_millis(200);
+
+/// Waits until this process's CPU time grows by less than [`SETTLE_QUIET`] in a
+/// [`SETTLE_WINDOW`], or for at most [`SETTLE_MAX`].
+pub fn settle() {
+    let process_cpu = || {
+        let t = cpu_time();
+        t.user + t.sys
+    };
+    settle_with(process_cpu, std::thread::sleep, SETTLE_MAX);
+}
+
+/// [`settle`] with its CPU clock, sleep and limit given (in windows of [`SETTLE_WINDOW`],
+/// sleep overshoot aside); returns the windows waited.
+fn settle_with(
+    mut cpu: impl FnMut() -> Duration,
+    mut sleep: impl FnMut(Duration),
+    max: Duration,
+) -> u32 {
+    let most = (max.as_micros() / SETTLE_WINDOW.as_micros()).max(1) as u32;
+    let mut last = cpu();
+    for windows in 1..=most {
+        sleep(SETTLE_WINDOW);
+        let now = cpu();
+        if now.saturating_sub(last) < SETTLE_QUIET {
+            return windows;
+        }
+        last = now;
+    }
+    most
+}
+
 fn send(out: &mut impl Write, reply: &Reply) -> std::io::Result<()> {
     let json = serde_json::to_string(reply).map_err(std::io::Error::other)?;
     writeln!(out, "{json}")?;
@@ -131,12 +173,16 @@ pub fn serve(spec: &CellSpec, input: impl BufRead, mut output: impl Write) -> st
         Ok(p) => p,
         Err(s) => return send(&mut output, &Reply::Sample(s)),
     };
+    settle();
     send(&mut output, &Reply::Ready)?;
     for line in input.lines() {
         match line?.trim() {
             REP => {
                 let s = prepared.rep();
                 let ok = s.status == Status::Ok;
+                if ok {
+                    settle();
+                }
                 send(&mut output, &Reply::Sample(Box::new(s)))?;
                 if !ok {
                     break;
@@ -208,6 +254,24 @@ mod tests {
             assert!(s.wall_ns.is_some() && s.peak_rss_kib.is_some());
             assert!(s.host_busy_ns.is_some() && s.steal_ns.is_some());
         }
+    }
+
+    #[test]
+    fn settling_waits_until_the_cpu_time_stops_growing_or_the_limit() {
+        let ms = Duration::from_millis;
+        // 1 ms of CPU per 2 ms window for three windows, then 50 us: quiet in window 4.
+        let mut readings = [0, 1000, 2000, 3000, 3050]
+            .map(Duration::from_micros)
+            .into_iter();
+        let cpu = || readings.next().unwrap_or(Duration::MAX);
+        assert_eq!(settle_with(cpu, |_| (), ms(200)), 4);
+        // Always busy: gives up after the limit's worth of windows.
+        let mut t = Duration::ZERO;
+        let busy = || {
+            t += ms(2);
+            t
+        };
+        assert_eq!(settle_with(busy, |_| (), ms(20)), 10);
     }
 
     #[test]
