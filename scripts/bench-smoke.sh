@@ -8,10 +8,14 @@ trap 'rm -rf "$out"' EXIT
 cargo build --release --locked -p pool-bench
 bin="${CARGO_TARGET_DIR:-target}/release/pool-bench"
 # Exits non-zero on bad arguments and on any WRONG ANSWER (after writing the reports).
-run_dir="$("$bin" run --smoke --out "$out")"
+# The last line on stdout is the run folder (the end-of-run summary goes to stderr).
+run_dir="$("$bin" run --smoke --out "$out" | tail -n 1)"
 for f in README.md summary.md raw.csv results.json; do
   test -s "$run_dir/$f" || { echo "missing $run_dir/$f"; exit 1; }
 done
+# A run writes only its own folder; the index of runs is rebuilt on request.
+test ! -e "$out/README.md" || { echo "run wrote outside its folder: $out/README.md"; exit 1; }
+"$bin" index "$out" >/dev/null
 test -s "$out/README.md" || { echo "missing results index"; exit 1; }
 ls "$run_dir"/figures/*.svg >/dev/null
 # Every output parses: JSON, CSV (same row count as samples), SVG (XML).
@@ -35,6 +39,9 @@ for fam in families:
     page = d / f"family-{fam}.md"
     assert page.is_file() and page.read_text().strip(), f"missing {page.name}"
 assert not any(s["status"] == "wrong-answer" for s in data["samples"])
+orders = {r["workload"]: r["orders"] for r in data["rounds"]}
+assert set(orders) == workloads, "a workload has no recorded round order"
+assert {c["workload"] for c in data["conditions"]} == workloads, "a workload has no conditions"
 print(f"smoke ok: {len(rows)} samples, {len(names)} contenders, {len(workloads)} workloads")
 PY
 # Re-rendering from the raw data must work too.

@@ -1,5 +1,5 @@
-//! The `pool-bench` command line: `run`, `report`, `list`, and the hidden `cell` used by
-//! the runner's child processes.
+//! The `pool-bench` command line: `run`, `report`, `index`, `list`, and the hidden `cell`
+//! used by the runner's child processes.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,10 +11,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::contenders::{self, Entry};
 use crate::fixtures::{FixtureSpec, Fixtures};
 use crate::matrix::Plan;
-use crate::record::{Meta, RunData, Sample, Status, WorkloadInfo};
-use crate::runner::{run_cell_in_child, spec_for};
+use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
+use crate::runner::rounds::{run_workload, Event, Stopping};
+use crate::runner::spec_for;
 use crate::workloads::{self, Env, Scale, Workload};
-use crate::{estimate, machine, report};
+use crate::{estimate, machine, report, terminal};
 
 /// Compare worker pools: workpools strategies, rayon, tokio, threadpool, thread-per-task
 /// and sequential. With no arguments: `run --quick`.
@@ -36,9 +37,18 @@ pub enum Cmd {
         /// The run folder, e.g. results/20261127-010000-host-abc1234.
         dir: PathBuf,
     },
+    /// Rebuild the index of run folders, `<ROOT>/README.md` (done when committing a
+    /// reference run; `run` never touches it).
+    Index {
+        /// The folder holding the run folders.
+        #[arg(default_value = "results")]
+        root: PathBuf,
+    },
     /// List the contenders and workloads.
     List,
-    /// Run one cell and print its samples as JSON (used by `run` for child processes).
+    /// Serve one cell over stdin and stdout (used by `run` for its child processes):
+    /// build and warm up, print `"ready"`, then one `{"sample": ...}` line per `rep` line
+    /// read, until `done`.
     #[command(hide = true)]
     Cell {
         /// The cell spec, JSON.
@@ -74,20 +84,31 @@ pub struct RunArgs {
     /// Concurrency levels for the I/O sweeps (comma-separated, each at least 1).
     #[arg(long, value_delimiter = ',')]
     pub concurrency: Vec<usize>,
-    /// The results root; the run goes to `<OUT>/<date>-<host>-<commit>/`.
-    #[arg(long, default_value = "results")]
+    /// The results root; the run goes to `<OUT>/<date>-<host>-<commit>/`. Default:
+    /// `target/pool-bench` (ignored by git). Reference runs (`scripts/bench.sh`) use
+    /// `results`.
+    #[arg(long)]
     pub out: Option<PathBuf>,
     /// The contender ratios are computed against.
     #[arg(long)]
     pub baseline: Option<String>,
-    /// Seconds (fractions allowed) after which a cell is killed and recorded as a timeout.
+    /// Seconds (fractions allowed) a cell may take in all (start-up, warm-ups and
+    /// repetitions) before it is killed and recorded as a timeout.
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Seed of the shuffled cell order of each round (default: from the clock; the run's
+    /// README records it, so `--seed` replays the same orders).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Print the plan, the cells per workload and an estimate of the run time (which
     /// errs long), then exit without measuring or writing anything.
     #[arg(long)]
     pub dry_run: bool,
 }
+
+/// Where a run goes without `--out`: under cargo's target folder, which git ignores, so
+/// the main command leaves the checkout clean.
+pub const DEFAULT_OUT: &str = "target/pool-bench";
 
 impl RunArgs {
     /// The scale the flags select (`quick` when none).
@@ -237,52 +258,61 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("results"))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
         .join(format!("{stamp}-{}-{}", meta.host, meta.commit));
+    meta.seed = args.seed.unwrap_or_else(clock_seed);
     let pb = progress(cells.len());
     let tty = std::io::stderr().is_terminal();
-    let mut samples = Vec::new();
-    let mut unsupported: Vec<(String, String, String)> = Vec::new();
-    for (i, cell) in cells.iter().enumerate() {
-        pb.set_message(cell.label());
-        let cell_started = Instant::now();
-        let known = unsupported
-            .iter()
-            .find(|(w, c, _)| *w == cell.workload && *c == cell.contender);
-        let got = match known {
-            // A capability does not depend on the worker count: record the other points
-            // as unsupported without starting a process for each.
-            Some((_, _, why)) => vec![Sample::empty(cell, Status::Unsupported, why.clone())],
-            None => run_cell_in_child(
-                &spec_for(cell, &plan, cores, meta.spin_ns_per_iter, &spec),
-                plan.timeout,
-            ),
-        };
-        if let Some(s) = got.iter().find(|s| s.status == Status::Unsupported) {
-            unsupported.push((
-                cell.workload.clone(),
-                cell.contender.clone(),
-                s.error.clone(),
-            ));
+    let total = cells.len();
+    let mut done = 0;
+    let mut report = |event: Event<'_>| match event {
+        Event::Round {
+            workload,
+            round,
+            cells,
+        } => {
+            let msg = format!("{workload}: round {round}, {cells} cells");
+            if !tty {
+                eprintln!("{msg}");
+            }
+            pb.set_message(msg);
         }
-        let status = got
-            .iter()
-            .map(|s| s.status)
-            .find(|&s| s != Status::Ok)
-            .unwrap_or(Status::Ok);
-        if !tty {
-            eprintln!(
-                "[{}/{}] {}: {} ({:.1} s)",
-                i + 1,
-                cells.len(),
-                cell.label(),
-                status.label(),
-                cell_started.elapsed().as_secs_f64()
-            );
+        Event::CellEnded { cell, samples } => {
+            done += 1;
+            if !tty {
+                eprintln!(
+                    "[{done}/{total}] {}: {} ({} reps; run at {:.1} s)",
+                    cell.label(),
+                    cell_status(samples).label(),
+                    samples.iter().filter(|s| s.status == Status::Ok).count(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            pb.inc(1);
         }
-        samples.extend(got);
-        pb.inc(1);
+    };
+    let (mut samples, mut rounds, mut conditions) = (Vec::new(), Vec::new(), Vec::new());
+    let spin_ns = meta.spin_ns_per_iter;
+    let make_spec = |cell: &Cell| spec_for(cell, &plan, cores, spin_ns, &spec);
+    for w in &ws {
+        let mine: Vec<Cell> = cells
+            .iter()
+            .filter(|c| c.workload == w.name())
+            .cloned()
+            .collect();
+        let got = run_workload(
+            w.name(),
+            &mine,
+            &make_spec,
+            Stopping::from(&plan),
+            meta.seed,
+            &mut report,
+        );
+        samples.extend(got.samples);
+        rounds.push(got.rounds);
+        conditions.push(got.conditions);
     }
+    // The bar goes; the end-of-run summary below takes its place.
     pb.finish_and_clear();
     drop(fixtures);
     meta.elapsed_s = started.elapsed().as_secs_f64();
@@ -290,10 +320,31 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
         meta,
         workloads: infos,
         samples,
+        rounds,
+        conditions,
     };
     report::write_all(&dir, &data).map_err(|e| e.to_string())?;
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap_or_default();
+    eprint!("{}", terminal::end_of_run(&data, &summary));
+    // The only line on stdout, for scripts: the run folder.
     println!("{}", dir.display());
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// A run seed from the clock, for runs without `--seed`.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// How a cell ended: its first status other than `ok`, else `ok`.
+fn cell_status(samples: &[Sample]) -> Status {
+    samples
+        .iter()
+        .map(|s| s.status)
+        .find(|&s| s != Status::Ok)
+        .unwrap_or(Status::Ok)
 }
 
 /// The `--dry-run` output: the plan and its estimated time (see [`crate::estimate`]).
@@ -327,6 +378,16 @@ pub fn rerender(dir: &Path) -> Result<bool, String> {
     let data = report::read_json(dir).map_err(|e| e.to_string())?;
     report::write_all(dir, &data).map_err(|e| e.to_string())?;
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// Rebuilds the index `<root>/README.md` of the run folders under `root` and returns
+/// its path.
+///
+/// # Errors
+/// A message when `root` cannot be listed or the index written.
+pub fn index(root: &Path) -> Result<PathBuf, String> {
+    report::index::write_index(root).map_err(|e| e.to_string())?;
+    Ok(root.join("README.md"))
 }
 
 /// The `list` output: contenders and workloads with their families and hypotheses.

@@ -12,15 +12,16 @@
 //!   latency, idle CPU and memory per queued job; each states its hypothesis and checks
 //!   its result;
 //! - [`matrix`] and [`runner`]: the cells of a run, each measured in a child process with
-//!   a timeout; [`estimate`]: how long a plan takes (`pool-bench run --dry-run`);
+//!   a timeout, their repetitions interleaved in shuffled rounds; [`estimate`]: how long a plan takes (`pool-bench run --dry-run`);
 //!   [`measure`] and [`stats`]: CPU time, memory, medians, percentiles;
 //! - [`fixtures`]: loopback HTTP server and generated files, owned by the parent;
 //! - [`report`]: `README.md`, `raw.csv`, `results.json`, `summary.md` (with the "which
 //!   pool for which workload" table derived from the data) and SVG figures;
-//! - [`app`]: the `pool-bench` command line.
+//! - [`app`]: the `pool-bench` command line, and [`terminal`]: what it shows at the end
+//!   of a run.
 //!
 //! ```no_run
-//! // What `pool-bench` (no arguments) does: the quick matrix into results/.
+//! // What `pool-bench` (no arguments) does: the quick matrix into target/pool-bench/.
 //! let args = pool_bench::app::RunArgs::default();
 //! let all_correct = pool_bench::app::run(&args, "pool-bench".into()).expect("run");
 //! assert!(all_correct);
@@ -38,4 +39,5 @@ pub mod record;
 pub mod report;
 pub mod runner;
 pub mod stats;
+pub mod terminal;
 pub mod workloads;

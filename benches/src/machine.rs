@@ -135,6 +135,80 @@ pub fn calibrate_spin() -> SpinCalibration {
         .unwrap_or_else(SpinCalibration::measure)
 }
 
+/// Host-wide CPU time so far, all CPUs, from the `cpu` line of `/proc/stat`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostCpu {
+    /// Time spent running anything (user, nice, system, irq, softirq), ns.
+    pub busy_ns: u64,
+    /// Time the hypervisor ran something else while this host wanted to run, ns.
+    pub steal_ns: u64,
+}
+
+impl HostCpu {
+    /// The time from `earlier` to `self`, per field (0 where a counter went backwards).
+    pub fn since(self, earlier: HostCpu) -> HostCpu {
+        HostCpu {
+            busy_ns: self.busy_ns.saturating_sub(earlier.busy_ns),
+            steal_ns: self.steal_ns.saturating_sub(earlier.steal_ns),
+        }
+    }
+}
+
+fn clock_tick_ns() -> u64 {
+    // SAFETY: `sysconf` only reads a configuration value; `_SC_CLK_TCK` is a valid name.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(hz)
+        .ok()
+        .filter(|&hz| hz > 0)
+        .map_or(10_000_000, |hz| 1_000_000_000 / hz)
+}
+
+/// Parses the aggregate `cpu` line of `/proc/stat` text into ns, with `tick_ns` per tick.
+fn parse_stat(text: &str, tick_ns: u64) -> Option<HostCpu> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already in user]
+    let field = |i: usize| ticks.get(i).copied().unwrap_or(0);
+    let busy = field(0) + field(1) + field(2) + field(5) + field(6);
+    Some(HostCpu {
+        busy_ns: busy * tick_ns,
+        steal_ns: field(7) * tick_ns,
+    })
+}
+
+/// The host's CPU time so far, or `None` where `/proc/stat` is unavailable.
+pub fn host_cpu() -> Option<HostCpu> {
+    parse_stat(
+        &std::fs::read_to_string("/proc/stat").ok()?,
+        clock_tick_ns(),
+    )
+}
+
+/// What a difference of two [`host_cpu`] readings can resolve, ns: one clock tick per
+/// CPU, as each CPU's counter is rounded to whole ticks.
+pub fn host_cpu_resolution_ns() -> u64 {
+    let cpus = std::fs::read_to_string("/proc/stat").map_or(1, |s| {
+        s.lines()
+            .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
+            .count()
+    });
+    clock_tick_ns() * cpus.max(1) as u64
+}
+
+/// The 1-minute load average, from `/proc/loadavg`.
+pub fn load1() -> Option<f64> {
+    read("/proc/loadavg")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Fills the machine and build fields of a run's [`Meta`].
 pub fn describe(meta: &mut Meta) {
     meta.date = now_utc().0;
@@ -177,6 +251,33 @@ mod tests {
         assert_eq!(civil(0), (1970, 1, 1));
         assert_eq!(civil(19_723), (2024, 1, 1));
         assert_eq!(civil(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn the_cpu_line_of_proc_stat_is_read_in_ns() {
+        let text = "cpu  100 5 30 9000 7 2 3 4 50 0\ncpu0 50 5 15 4500 3 1 1 2 25 0\n";
+        assert_eq!(
+            parse_stat(text, 10),
+            Some(HostCpu {
+                busy_ns: 1400,
+                steal_ns: 40
+            })
+        );
+        assert_eq!(parse_stat("intr 1 2\n", 10), None);
+    }
+
+    #[test]
+    fn host_cpu_grows_while_this_process_works() {
+        let before = host_cpu().expect("/proc/stat");
+        let t = std::time::Instant::now();
+        let mut x = 0_u64;
+        while t.elapsed() < std::time::Duration::from_millis(60) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let d = host_cpu().expect("/proc/stat").since(before);
+        assert!(d.busy_ns >= 20_000_000, "{d:?}");
+        assert!(host_cpu_resolution_ns() >= 1);
+        assert!(load1().is_some_and(|l| l >= 0.0));
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! `pool-bench`: run the worker-pool comparison and write its reports. See `pool-bench --help`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use pool_bench::app::{self, Cli, Cmd, RunArgs};
 use pool_bench::measure::CountingAlloc;
-use pool_bench::runner::{run_cell, CellSpec};
+use pool_bench::runner::child::serve;
+use pool_bench::runner::CellSpec;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -36,19 +36,22 @@ fn main() -> ExitCode {
             print!("{}", app::list());
             ExitCode::SUCCESS
         }
+        Some(Cmd::Index { root }) => match app::index(&root) {
+            Ok(path) => {
+                println!("{}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => finish(Err(e)),
+        },
         Some(Cmd::Cell { spec }) => {
             let spec: CellSpec = match serde_json::from_str(&spec) {
                 Ok(s) => s,
                 Err(e) => return finish(Err(format!("bad cell spec: {e}"))),
             };
-            let samples = run_cell(&spec);
-            let json = serde_json::to_string(&samples).unwrap_or_else(|_| "[]".into());
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{json}");
-            let _ = out.flush();
+            let served = serve(&spec, std::io::stdin().lock(), std::io::stdout().lock());
             // Exit without dropping the contender: a pool left with stuck tasks must not
             // turn a finished measurement into a timeout.
-            std::process::exit(0)
+            std::process::exit(i32::from(served.is_err()))
         }
     }
 }

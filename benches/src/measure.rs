@@ -9,6 +9,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::machine::{host_cpu, HostCpu};
+
 /// User and system CPU time consumed by this process so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuTime {
@@ -62,10 +64,15 @@ pub fn rss_kib() -> Option<u64> {
 
 /// Wall and CPU time of the region between `start` and `stop`, set by a workload around
 /// what it measures.
+///
+/// It also reads the host-wide CPU counters ([`crate::machine::host_cpu`]) just outside
+/// the region, so the machine's other activity during it can be told apart.
 #[derive(Debug, Default)]
 pub struct Clock {
     begin: Option<(Instant, CpuTime)>,
     span: Option<(Duration, CpuTime)>,
+    host_begin: Option<HostCpu>,
+    host_span: Option<HostCpu>,
 }
 
 impl Clock {
@@ -76,6 +83,7 @@ impl Clock {
 
     /// Starts the measured region.
     pub fn start(&mut self) {
+        self.host_begin = host_cpu();
         self.begin = Some((Instant::now(), cpu_time()));
     }
 
@@ -89,6 +97,14 @@ impl Clock {
             };
             self.span = Some((wall - w0, cpu));
         }
+        self.host_span = host_cpu()
+            .zip(self.host_begin)
+            .map(|(end, begin)| end.since(begin));
+    }
+
+    /// The host's busy and steal time during the region, once stopped.
+    pub fn host_span(&self) -> Option<HostCpu> {
+        self.host_span
     }
 
     /// The measured wall time and CPU time, once stopped.

@@ -125,6 +125,22 @@ pub struct Sample {
     /// The model bound built on that floor, `ceil(N / c) * floor`, ns.
     #[serde(default)]
     pub floor_bound_ns: Option<u64>,
+    /// Busy CPU time of the whole host (all CPUs, from `/proc/stat`) during the measured
+    /// region, ns; it includes this cell's own CPU time and the fixtures'.
+    #[serde(default)]
+    pub host_busy_ns: Option<u64>,
+    /// CPU time the hypervisor gave to other guests while this host wanted it ("steal",
+    /// all CPUs, `/proc/stat`) during the measured region, ns.
+    #[serde(default)]
+    pub steal_ns: Option<u64>,
+    /// The smallest amount `host_busy_ns` and `steal_ns` can resolve, ns: `/proc/stat`
+    /// counts in clock ticks per CPU, so each figure may be off by one tick per CPU.
+    #[serde(default)]
+    pub stat_resolution_ns: Option<u64>,
+    /// CPU time of the parent process (the loopback fixtures) during the repetition, ns.
+    /// Measured around the whole request to the cell's process, so it errs high.
+    #[serde(default)]
+    pub fixture_cpu_ns: Option<u64>,
 }
 
 impl Sample {
@@ -165,12 +181,93 @@ impl Sample {
             held_bytes_per_job: None,
             floor_ns: None,
             floor_bound_ns: None,
+            host_busy_ns: None,
+            steal_ns: None,
+            stat_resolution_ns: None,
+            fixture_cpu_ns: None,
         }
     }
 
     /// CPU time (user + sys), ns.
     pub fn cpu_ns(&self) -> Option<u64> {
         Some(self.cpu_user_ns? + self.cpu_sys_ns?)
+    }
+
+    /// CPU time other processes used during the measured region, ns: the host's busy
+    /// time minus this cell's own CPU time and the fixtures' (0 when those exceed it).
+    /// `None` when the host figure was not recorded (runs before it existed).
+    pub fn foreign_cpu_ns(&self) -> Option<u64> {
+        let own = self.cpu_ns()? + self.fixture_cpu_ns.unwrap_or(0);
+        Some(self.host_busy_ns?.saturating_sub(own))
+    }
+
+    /// Whether this repetition was measured on a busy machine, and why.
+    ///
+    /// The rule: other processes used more than [`BUSY_FOREIGN_SHARE`] of one core over
+    /// the region's wall time, or the hypervisor stole more than [`BUSY_STEAL_SHARE`] of
+    /// it; in both cases only when the amount also exceeds what `/proc/stat` can resolve
+    /// (`stat_resolution_ns`), so short repetitions are not flagged on rounding alone.
+    /// Steal is reported first: a frozen VM stalls every thread at once.
+    pub fn busy(&self) -> Option<BusyReason> {
+        let wall_ns = self.wall_ns?;
+        let floor = self.stat_resolution_ns.unwrap_or(0);
+        let over = |ns: u64, share: f64| ns > floor && ns as f64 > share * wall_ns as f64;
+        if let Some(steal_ns) = self.steal_ns.filter(|&ns| over(ns, BUSY_STEAL_SHARE)) {
+            return Some(BusyReason::Steal { steal_ns, wall_ns });
+        }
+        self.foreign_cpu_ns()
+            .filter(|&ns| over(ns, BUSY_FOREIGN_SHARE))
+            .map(|foreign_ns| BusyReason::ForeignCpu {
+                foreign_ns,
+                wall_ns,
+            })
+    }
+}
+
+/// Foreign CPU time, as a share of one core over the repetition's wall time, above which
+/// [`Sample::busy`] flags it.
+pub const BUSY_FOREIGN_SHARE: f64 = 0.25;
+
+/// Steal time, as a share of the repetition's wall time, above which [`Sample::busy`]
+/// flags it.
+pub const BUSY_STEAL_SHARE: f64 = 0.05;
+
+/// Why [`Sample::busy`] flags a repetition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BusyReason {
+    /// Other processes on the host used CPU time during the region.
+    ForeignCpu {
+        /// Their CPU time, ns.
+        foreign_ns: u64,
+        /// The region's wall time, ns.
+        wall_ns: u64,
+    },
+    /// The hypervisor ran other guests on this VM's CPUs during the region.
+    Steal {
+        /// Steal time, all CPUs, ns.
+        steal_ns: u64,
+        /// The region's wall time, ns.
+        wall_ns: u64,
+    },
+}
+
+impl std::fmt::Display for BusyReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            BusyReason::ForeignCpu {
+                foreign_ns,
+                wall_ns,
+            } => write!(
+                f,
+                "other processes used {:.2} cores",
+                foreign_ns as f64 / wall_ns.max(1) as f64
+            ),
+            BusyReason::Steal { steal_ns, wall_ns } => write!(
+                f,
+                "steal was {:.0} % of wall time",
+                100.0 * steal_ns as f64 / wall_ns.max(1) as f64
+            ),
+        }
     }
 }
 
@@ -256,6 +353,9 @@ pub struct Meta {
     pub timeout_s: f64,
     /// Total wall time of the run, seconds.
     pub elapsed_s: f64,
+    /// The seed of the per-round cell orders (`--seed` replays them).
+    #[serde(default)]
+    pub seed: u64,
 }
 
 /// Everything `results.json` holds.
@@ -267,4 +367,147 @@ pub struct RunData {
     pub workloads: Vec<WorkloadInfo>,
     /// Every sample, including failed, timed-out and unsupported cells.
     pub samples: Vec<Sample>,
+    /// Per workload, the order its cells ran in, round by round.
+    #[serde(default)]
+    pub rounds: Vec<WorkloadRounds>,
+    /// Per workload, the machine's load before and after it ran.
+    #[serde(default)]
+    pub conditions: Vec<WorkloadConditions>,
+}
+
+/// The order in which one workload's cells ran their repetitions: one list of cell
+/// labels ([`Cell::label`]) per round, shuffled each round.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadRounds {
+    /// Workload name.
+    pub workload: String,
+    /// The seed the orders were drawn with (from the run seed and the workload name).
+    pub seed: u64,
+    /// Cell labels in running order, one list per round.
+    pub orders: Vec<Vec<String>>,
+}
+
+/// The machine's load around one workload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadConditions {
+    /// Workload name.
+    pub workload: String,
+    /// 1-minute load average before the workload's first cell started.
+    pub load1_before: Option<f64>,
+    /// 1-minute load average after its last cell ended.
+    pub load1_after: Option<f64>,
+    /// Cumulative steal time of the host (all CPUs) before, ns.
+    pub steal_before_ns: Option<u64>,
+    /// Cumulative steal time after, ns.
+    pub steal_after_ns: Option<u64>,
+    /// Wall time the workload took, seconds.
+    pub elapsed_s: f64,
+}
+
+impl WorkloadConditions {
+    /// Steal time during the workload, ns.
+    pub fn steal_ns(&self) -> Option<u64> {
+        Some(self.steal_after_ns?.saturating_sub(self.steal_before_ns?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contender::IoMode;
+
+    fn rep(wall_ms: u64, own_ms: u64, host_ms: u64, steal_ms: u64) -> Sample {
+        let cell = Cell {
+            workload: "w".into(),
+            family: Family::CpuFlat,
+            contender: "c".into(),
+            io_mode: IoMode::Blocking,
+            workers: Some(2),
+            concurrency: Some(2),
+            oversubscribed: false,
+        };
+        let ms = 1_000_000;
+        let mut s = Sample::empty(&cell, Status::Ok, "");
+        s.wall_ns = Some(wall_ms * ms);
+        s.cpu_user_ns = Some(own_ms * ms);
+        s.cpu_sys_ns = Some(0);
+        s.host_busy_ns = Some(host_ms * ms);
+        s.steal_ns = Some(steal_ms * ms);
+        s.stat_resolution_ns = Some(20 * ms);
+        s.fixture_cpu_ns = Some(10 * ms);
+        s
+    }
+
+    #[test]
+    fn foreign_cpu_is_the_host_minus_the_cell_and_the_fixtures() {
+        assert_eq!(rep(1000, 300, 500, 0).foreign_cpu_ns(), Some(190_000_000));
+        assert_eq!(rep(1000, 600, 500, 0).foreign_cpu_ns(), Some(0));
+        let mut old = rep(1000, 300, 500, 0);
+        old.host_busy_ns = None;
+        assert_eq!(old.foreign_cpu_ns(), None);
+        assert_eq!(old.busy(), None);
+    }
+
+    #[test]
+    fn a_quiet_repetition_is_not_busy() {
+        assert_eq!(rep(1000, 1900, 1950, 10).busy(), None);
+    }
+
+    #[test]
+    fn foreign_cpu_over_a_quarter_core_is_busy() {
+        let busy = rep(1000, 1000, 1300, 0).busy();
+        assert_eq!(
+            busy,
+            Some(BusyReason::ForeignCpu {
+                foreign_ns: 290_000_000,
+                wall_ns: 1_000_000_000
+            })
+        );
+        assert_eq!(
+            busy.map(|b| b.to_string()).as_deref(),
+            Some("other processes used 0.29 cores")
+        );
+        assert_eq!(rep(1000, 1000, 1250, 0).busy(), None, "240 ms < 250 ms");
+    }
+
+    #[test]
+    fn steal_over_five_percent_is_busy_and_reported_first() {
+        let busy = rep(1000, 1000, 1500, 60).busy();
+        assert_eq!(
+            busy,
+            Some(BusyReason::Steal {
+                steal_ns: 60_000_000,
+                wall_ns: 1_000_000_000
+            })
+        );
+        assert_eq!(
+            busy.map(|b| b.to_string()).as_deref(),
+            Some("steal was 6 % of wall time")
+        );
+        assert_eq!(rep(1000, 1000, 1000, 50).busy(), None, "exactly 5 %");
+    }
+
+    #[test]
+    fn amounts_within_the_stat_resolution_are_not_flagged() {
+        // 10 ms of a 20 ms repetition is half a core, but one tick of rounding.
+        assert_eq!(rep(20, 5, 25, 10).busy(), None);
+        assert!(rep(20, 5, 45, 0).busy().is_some());
+    }
+
+    #[test]
+    fn samples_without_the_new_fields_still_load() {
+        let mut json = serde_json::to_value(rep(1, 1, 1, 1)).expect("to json");
+        let map = json.as_object_mut().expect("object");
+        for f in [
+            "host_busy_ns",
+            "steal_ns",
+            "stat_resolution_ns",
+            "fixture_cpu_ns",
+        ] {
+            map.remove(f);
+        }
+        let back: Sample = serde_json::from_value(json).expect("loads");
+        assert_eq!(back.host_busy_ns, None);
+        assert_eq!(back.busy(), None);
+    }
 }

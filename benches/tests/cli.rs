@@ -1,6 +1,7 @@
 //! The `pool-bench` binary end to end: bad arguments fail clearly, a run writes every
-//! output file and they parse, `report` re-renders them, and a cell that overruns its
-//! timeout is recorded as `timeout` instead of being dropped.
+//! output file (and nothing outside its folder) and they parse, `report` re-renders them,
+//! `index` rebuilds the index, the rounds' orders replay from the seed, and a cell that
+//! overruns its timeout is recorded as `timeout` instead of being dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -70,6 +71,20 @@ fn a_smoke_subset_writes_every_file_and_report_rerenders_it() {
     ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let dir = run_dir(out.path());
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout).trim_end(),
+        dir.to_str().expect("utf-8"),
+        "stdout is the run folder alone"
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    let counts = err
+        .lines()
+        .find(|l| l.contains(" cells in "))
+        .expect("counts");
+    assert!(
+        counts.starts_with("9 cells in ") && counts.ends_with(" s: 9 ok"),
+        "{err}"
+    );
     for f in [
         "README.md",
         "summary.md",
@@ -81,7 +96,15 @@ fn a_smoke_subset_writes_every_file_and_report_rerenders_it() {
     ] {
         assert!(dir.join(f).is_file(), "missing {f}");
     }
-    assert!(out.path().join("README.md").is_file(), "results index");
+    let written: Vec<_> = std::fs::read_dir(out.path())
+        .expect("out")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(
+        written,
+        std::slice::from_ref(&dir),
+        "a run writes only its own folder"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("json"))
             .expect("parses");
@@ -207,4 +230,141 @@ fn a_dry_run_prints_the_cells_and_an_estimate_and_writes_nothing() {
         .lines()
         .any(|l| l.starts_with("empty") && l.contains(" 5 ")));
     assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0);
+}
+
+#[test]
+fn index_rebuilds_the_list_of_runs() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "empty",
+        "--contender",
+        "sequential",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let name = run_dir(out.path())
+        .file_name()
+        .and_then(|n| n.to_str().map(str::to_owned))
+        .expect("name");
+    let r = bench(&["index", o]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let index = std::fs::read_to_string(out.path().join("README.md")).expect("index");
+    assert!(
+        index.contains(&format!("[{name}]({name}/summary.md)")),
+        "{index}"
+    );
+    assert!(!bench(&["index", "/nonexistent/root"]).status.success());
+}
+
+#[test]
+fn without_out_a_run_goes_under_target_which_git_ignores() {
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let r = Command::new(env!("CARGO_BIN_EXE_pool-bench"))
+        .args([
+            "run",
+            "--smoke",
+            "--workload",
+            "empty",
+            "--contender",
+            "sequential",
+        ])
+        .current_dir(cwd.path())
+        .output()
+        .expect("run pool-bench");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let top: Vec<_> = std::fs::read_dir(cwd.path())
+        .expect("cwd")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(top, ["target"]);
+    let dir = run_dir(&cwd.path().join("target/pool-bench"));
+    assert!(dir.join("summary.md").is_file());
+    let printed = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        printed.trim_end().starts_with("target/pool-bench/"),
+        "{printed}"
+    );
+}
+
+fn rounds_of(seed: &str) -> serde_json::Value {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "empty,sleep",
+        "--contender",
+        "rayon,tokio,threadpool,sequential",
+        "--seed",
+        seed,
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(run_dir(out.path()).join("results.json")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("parses");
+    assert_eq!(json["meta"]["seed"], seed.parse::<u64>().expect("seed"));
+    let conditions = json["conditions"].as_array().expect("conditions");
+    assert_eq!(conditions.len(), 2, "one per workload");
+    assert!(conditions.iter().all(|c| c["load1_before"].is_number()));
+    json["rounds"].clone()
+}
+
+#[test]
+fn every_cell_runs_once_per_round_in_an_order_the_seed_replays() {
+    let rounds = rounds_of("42");
+    let workloads = rounds.as_array().expect("rounds");
+    assert_eq!(workloads.len(), 2);
+    for w in workloads {
+        let name = w["workload"].as_str().expect("name");
+        for order in w["orders"].as_array().expect("orders") {
+            let mut labels: Vec<&str> = order
+                .as_array()
+                .expect("order")
+                .iter()
+                .map(|l| l.as_str().expect("label"))
+                .collect();
+            assert_eq!(labels.len(), 4, "{order}");
+            labels.sort_unstable();
+            labels.dedup();
+            assert_eq!(labels.len(), 4, "each cell once: {order}");
+            assert!(labels.iter().all(|l| l.starts_with(&format!("{name}/"))));
+        }
+    }
+    assert_eq!(rounds_of("42"), rounds, "the same seed, the same orders");
+}
+
+#[test]
+fn an_unsupported_contender_is_recorded_at_every_worker_count() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "fib-join-nocut",
+        "--contender",
+        "tokio",
+        "--workers",
+        "1,2,3",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(run_dir(out.path()).join("results.json")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("parses");
+    let samples = json["samples"].as_array().expect("samples");
+    let workers: Vec<u64> = samples
+        .iter()
+        .inspect(|s| assert_eq!(s["status"], "unsupported", "{s}"))
+        .map(|s| s["workers"].as_u64().expect("workers"))
+        .collect();
+    assert_eq!(workers, [1, 2, 3]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains(" s: 0 ok, 3 unsupported"));
 }

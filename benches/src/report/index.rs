@@ -1,4 +1,5 @@
 //! `results/README.md`: the index of every run folder, newest first, linking the newest.
+//! Rebuilt only on request (`pool-bench index`, run by `scripts/bench.sh`), never by a run.
 
 use std::path::Path;
 

@@ -10,7 +10,8 @@
 //! - `family-*.md`: every cell of one family, with intervals and outlier flags ([`pages`]);
 //! - `figures/*.svg` ([`svg`]);
 //! - `latency.md` and `figures/latency-sweep.svg`: the latency load sweep ([`latency`]);
-//! - the `results/README.md` index of runs ([`index`]).
+//! - not the `results/README.md` index of runs: `pool-bench index` rebuilds that
+//!   ([`index`]), so a run writes nothing outside its own folder.
 
 pub mod aggregate;
 pub mod choose;
@@ -95,7 +96,7 @@ pub fn read_json(dir: &Path) -> Result<RunData, ReportError> {
     serde_json::from_str(&text).map_err(|e| fmt_err(&path, e))
 }
 
-/// Writes every file of a run into `dir` (created if missing).
+/// Writes every file of a run into `dir` (created if missing), and nothing outside it.
 ///
 /// # Errors
 /// [`ReportError`] for the first file that cannot be written.
@@ -117,9 +118,6 @@ pub fn write_all(dir: &Path, data: &RunData) -> Result<(), ReportError> {
         latency::write_figure(&dir.join("figures"), data)?;
         let page = dir.join("latency.md");
         std::fs::write(&page, latency::page(data)).map_err(io_err(&page))?;
-    }
-    if let Some(root) = dir.parent() {
-        index::write_index(root)?;
     }
     Ok(())
 }
