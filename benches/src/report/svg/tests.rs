@@ -50,6 +50,7 @@ fn run() -> RunData {
             params: String::new(),
         }],
         samples,
+        ..RunData::default()
     }
 }
 
