@@ -10,9 +10,9 @@
 //! **Check.** Every job adds its `spin_work` result to a sharded counter; the sum must be
 //! `jobs * spin_work(iterations)` (wrapping), so a lost or doubled job is a wrong answer.
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use pool_core::Job;
 use pool_testkit::kernels::spin_work;
 
 use super::{check, short, Env, Family, Output, Scale, ShardedCounter, Workload, WorkloadError};
@@ -92,11 +92,13 @@ impl Workload for SpinJobs {
     ) -> Result<Output, WorkloadError> {
         let iters = iterations(self.work, env);
         let per_job = if iters == 0 { 1 } else { spin_work(iters) };
-        let sum = Arc::new(ShardedCounter::new());
+        // Leaked (a few KiB per repetition, in a short-lived child process) so that a job
+        // carries a plain reference: an `Arc` clone per job would put a shared count,
+        // bumped by the submitter and dropped by a worker, on the path being measured.
+        let sum: &'static ShardedCounter = Box::leak(Box::new(ShardedCounter::new()));
         clock.start();
         for _ in 0..self.jobs {
-            let sum = Arc::clone(&sum);
-            let task = Box::new(move || {
+            let task = Job::new(move || {
                 sum.add(if iters == 0 { 1 } else { spin_work(iters) });
             });
             c.submit(task, Work::Cpu)?;

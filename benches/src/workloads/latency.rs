@@ -114,7 +114,7 @@ impl Workload for Latency {
             pace_until(intended);
             let (slots, bad) = (Arc::clone(&slots), Arc::clone(&bad));
             c.submit(
-                Box::new(move || {
+                pool_core::Job::new(move || {
                     let ok = spin_work(iters) == want;
                     let ns = (intended.elapsed().as_nanos() as u64).max(1);
                     let first = slots[i as usize].swap(ns, Ordering::Relaxed) == 0;
