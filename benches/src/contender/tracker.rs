@@ -14,7 +14,9 @@
 //! shard (SeqCst read-modify-write) and then reads `waiters` (SeqCst). In the single total
 //! order of these operations, either the worker sees the waiter (and, if the count is
 //! zero, notifies it under the lock the waiter parks with) or the waiter's re-check sees
-//! the worker's `done`: no lost wake-up. Before parking, the waiter spins briefly, since
+//! the worker's `done`: no lost wake-up. To wake the waiter only once, a worker that sees
+//! it parked sums the shards (a few dozen loads) and notifies only at zero; that price is
+//! paid only while a waiter is parked. Before parking, the waiter spins briefly, since
 //! waking a parked thread costs microseconds on a small machine.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -28,8 +30,9 @@ use super::ContenderError;
 /// Enough shards that the few threads of one cell rarely share a line.
 const SHARDS: usize = 16;
 
-/// How many times the waiter checks the count (with a growing pause) before parking.
-const SPINS: u32 = 12;
+/// How many times the waiter checks the count (with a doubling pause, 255 pauses in all:
+/// a few microseconds, about what waking a parked thread costs) before parking.
+const SPINS: u32 = 8;
 
 #[repr(align(128))]
 #[derive(Debug, Default)]

@@ -9,6 +9,10 @@ const SHARDS: usize = 16;
 #[derive(Debug, Default)]
 struct Line(AtomicU64);
 
+impl Line {
+    const ZERO: Line = Line(AtomicU64::new(0));
+}
+
 /// Sums `add`s from many threads; each thread adds to its own cache line.
 #[derive(Debug, Default)]
 pub struct ShardedCounter {
@@ -25,8 +29,10 @@ fn shard_of_this_thread() -> usize {
 
 impl ShardedCounter {
     /// A zeroed counter.
-    pub fn new() -> ShardedCounter {
-        ShardedCounter::default()
+    pub const fn new() -> ShardedCounter {
+        ShardedCounter {
+            lines: [Line::ZERO; SHARDS],
+        }
     }
 
     /// Adds `n` (wrapping).
