@@ -9,10 +9,6 @@ const SHARDS: usize = 16;
 #[derive(Debug, Default)]
 struct Line(AtomicU64);
 
-impl Line {
-    const ZERO: Line = Line(AtomicU64::new(0));
-}
-
 /// Sums `add`s from many threads; each thread adds to its own cache line.
 #[derive(Debug, Default)]
 pub struct ShardedCounter {
@@ -31,7 +27,7 @@ impl ShardedCounter {
     /// A zeroed counter.
     pub const fn new() -> ShardedCounter {
         ShardedCounter {
-            lines: [Line::ZERO; SHARDS],
+            lines: [const { Line(AtomicU64::new(0)) }; SHARDS],
         }
     }
 
