@@ -147,6 +147,7 @@ fn list_names_every_contender() {
         "threadpool",
         "thread-per-task",
         "sequential",
+        "floor",
         "crawl",
         "latency-90",
     ] {
@@ -207,4 +208,25 @@ fn a_dry_run_prints_the_cells_and_an_estimate_and_writes_nothing() {
         .lines()
         .any(|l| l.starts_with("empty") && l.contains(" 5 ")));
     assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0);
+}
+
+#[test]
+fn the_harness_floor_is_planned_for_cpu_flat_workloads_only() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--full",
+        "--dry-run",
+        "--workload",
+        "empty,idle,files,latency-50",
+        "--contender",
+        "floor",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8_lossy(&r.stdout);
+    // Once, at one worker, for `empty`; no cell for idle, I/O or latency.
+    assert!(text.contains("Total: 1 cells, estimated"), "{text}");
 }
