@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pool_bench::contender::Work;
 use pool_bench::contenders::{all, Sizing};
+use pool_core::Job;
 
 const BATCH: u64 = 1_000;
 
@@ -24,7 +25,7 @@ fn per_job_overhead(c: &mut Criterion) {
         g.bench_function(BenchmarkId::from_parameter(e.name), |b| {
             b.iter(|| {
                 for _ in 0..BATCH {
-                    pool.submit(Box::new(|| {}), Work::Cpu).expect("submit");
+                    pool.submit(Job::new(|| {}), Work::Cpu).expect("submit");
                 }
                 pool.wait().expect("wait");
             });
@@ -48,7 +49,7 @@ fn wake_latency(c: &mut Criterion) {
                     let (tx, rx) = mpsc::channel::<Instant>();
                     let submitted = Instant::now();
                     pool.submit(
-                        Box::new(move || {
+                        Job::new(move || {
                             let _ = tx.send(Instant::now());
                         }),
                         Work::Cpu,

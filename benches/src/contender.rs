@@ -14,17 +14,22 @@
 //! 4. **async** ([`Contender::submit_async`]): futures, for contenders whose
 //!    [`IoMode`] is [`IoMode::Async`].
 //!
-//! Adapters track their own tasks with a [`Tracker`], which counts pending tasks, waits for
-//! zero, and turns a panicking task into a recorded failure instead of a lost count.
+//! A flat task is a [`pool_core::Job`]: the one allocation the workload makes, which a
+//! workpools pool queues as it is and a peer pool wraps in its own closure. Adapters whose
+//! pool has no barrier of its own track their tasks with a [`Tracker`] (a sharded
+//! countdown with no shared lock on the job path), which waits for zero and turns a
+//! panicking task into a recorded failure instead of a lost count.
+
+mod tracker;
 
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-/// A closure submitted to a contender from outside.
-pub type Task = Box<dyn FnOnce() + Send + 'static>;
+pub use tracker::{TrackGuard, Tracker};
+
+/// A closure submitted to a contender from outside, made by the workload with
+/// `Job::new(closure)`: one allocation, handed to a workpools pool as is.
+pub type Task = pool_core::Job;
 
 /// A task of a tree: it receives the [`Spawner`] it may spawn children with.
 pub type TreeTask = Box<dyn FnOnce(&dyn Spawner) + Send + 'static>;
@@ -133,116 +138,5 @@ pub trait Contender: Send + Sync {
     fn fork_join(&self, f: &(dyn Fn(&dyn Forker) -> u64 + Sync)) -> Result<u64, ContenderError> {
         let _ = f;
         Err(ContenderError::Unsupported("fork-join"))
-    }
-}
-
-/// Counts a contender's pending tasks and the panics among them.
-///
-/// `wrap` turns a task into one that decrements the count when it ends (normally or by
-/// panicking); `wait` blocks until the count is zero and reports panics since the last wait.
-#[derive(Debug, Default)]
-pub struct Tracker {
-    state: Mutex<usize>,
-    zero: Condvar,
-    panicked: AtomicU64,
-}
-
-impl Tracker {
-    /// A tracker with nothing pending, shareable between the adapter and its tasks.
-    pub fn new() -> Arc<Tracker> {
-        Arc::new(Tracker::default())
-    }
-
-    /// Counts one more pending task. Call before handing the task to the pool.
-    pub fn add(&self) {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-    }
-
-    /// Runs `f` (catching a panic), then counts the task as done.
-    pub fn run<R>(&self, f: impl FnOnce() -> R) {
-        if catch_unwind(AssertUnwindSafe(f)).is_err() {
-            self.panicked.fetch_add(1, Ordering::Relaxed);
-        }
-        self.done();
-    }
-
-    /// Counts one pending task as done (for a task the pool dropped without running).
-    pub fn done(&self) {
-        let mut pending = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        *pending -= 1;
-        if *pending == 0 {
-            self.zero.notify_all();
-        }
-    }
-
-    /// Counts `task` as pending and returns a task that runs it and counts it done.
-    pub fn wrap(self: &Arc<Self>, task: Task) -> Task {
-        self.add();
-        let me = Arc::clone(self);
-        Box::new(move || me.run(task))
-    }
-
-    /// Counts one more pending task and returns a guard that counts it done when dropped
-    /// (and as panicked when dropped by unwinding): for futures, whose runtime catches the
-    /// panic itself.
-    pub fn guard(self: &Arc<Self>) -> TrackGuard {
-        self.add();
-        TrackGuard(Arc::clone(self))
-    }
-
-    /// Blocks until nothing is pending.
-    ///
-    /// # Errors
-    /// [`ContenderError::Panicked`] with the number of tasks that panicked since the last
-    /// call.
-    pub fn wait(&self) -> Result<(), ContenderError> {
-        let mut pending = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        while *pending > 0 {
-            pending = self
-                .zero
-                .wait(pending)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        drop(pending);
-        match self.panicked.swap(0, Ordering::Relaxed) {
-            0 => Ok(()),
-            n => Err(ContenderError::Panicked(n)),
-        }
-    }
-}
-
-/// Counts its task done when dropped; see [`Tracker::guard`].
-#[derive(Debug)]
-pub struct TrackGuard(Arc<Tracker>);
-
-impl Drop for TrackGuard {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.panicked.fetch_add(1, Ordering::Relaxed);
-        }
-        self.0.done();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tracker_wait_reports_panics_once() {
-        let t = Tracker::new();
-        let ok = t.wrap(Box::new(|| {}));
-        let bad = t.wrap(Box::new(|| panic!("boom")));
-        let waiter = {
-            let t = Arc::clone(&t);
-            std::thread::spawn(move || t.wait())
-        };
-        ok();
-        bad();
-        assert_eq!(
-            waiter.join().expect("waiter"),
-            Err(ContenderError::Panicked(1))
-        );
-        assert_eq!(t.wait(), Ok(()));
     }
 }

@@ -89,6 +89,9 @@ impl Plan {
         e: &Entry,
         cores: usize,
     ) -> Vec<(Option<usize>, Option<usize>)> {
+        if e.flat_only && family != Family::CpuFlat {
+            return Vec::new();
+        }
         if e.single {
             return vec![(Some(1), Some(1))];
         }
@@ -127,9 +130,10 @@ mod tests {
         let cells = plan.cells(&ws, &cs, 2);
         for w in &ws {
             for c in &cs {
-                assert!(cells
+                let has = cells
                     .iter()
-                    .any(|x| x.workload == w.name() && x.contender == c.name));
+                    .any(|x| x.workload == w.name() && x.contender == c.name);
+                assert_eq!(has, !c.flat_only || w.family() == Family::CpuFlat);
             }
         }
     }
@@ -146,7 +150,8 @@ mod tests {
             &crate::contenders::all(),
             2,
         );
-        assert_eq!(cells.len(), 807);
+        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat workload.
+        assert_eq!(cells.len(), 811);
     }
 
     #[test]

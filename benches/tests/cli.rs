@@ -170,6 +170,7 @@ fn list_names_every_contender() {
         "threadpool",
         "thread-per-task",
         "sequential",
+        "floor",
         "crawl",
         "latency-90",
     ] {
@@ -367,4 +368,25 @@ fn an_unsupported_contender_is_recorded_at_every_worker_count() {
         .collect();
     assert_eq!(workers, [1, 2, 3]);
     assert!(String::from_utf8_lossy(&r.stderr).contains(" s: 0 ok, 3 unsupported"));
+}
+
+#[test]
+fn the_harness_floor_is_planned_for_cpu_flat_workloads_only() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--full",
+        "--dry-run",
+        "--workload",
+        "empty,idle,files,latency-50",
+        "--contender",
+        "floor",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8_lossy(&r.stdout);
+    // Once, at one worker, for `empty`; no cell for idle, I/O or latency.
+    assert!(text.contains("Total: 1 cells, estimated"), "{text}");
 }

@@ -1,21 +1,27 @@
-//! `async` (pool-async): futures on a tokio runtime with `concurrency` of them in flight;
-//! blocking closures go to the runtime's `spawn_blocking`.
+//! `async` (pool-async): futures on a tokio runtime with `concurrency` of them in flight.
+//!
+//! Every kind of work goes through pool-async, so its admission (queue bound and run
+//! limit) applies to all of it: futures and CPU closures are submitted as futures
+//! (`try_submit`), blocking closures through its `pool_core::Pool` impl, which runs them
+//! on the runtime's blocking threads. The barrier is the pool's own `wait_idle`, through a
+//! [`CorePool`], like the other workpools contenders.
 
 use std::sync::Arc;
 
 use pool_async::AsyncPool;
+use pool_core::Outcome;
 
 use crate::contender::{
     Contender, ContenderError, IoMode, Spawner, Task, TaskFuture, Tracker, TreeTask, Work,
 };
-use crate::contenders::Sizing;
+use crate::contenders::{CorePool, Sizing};
 
 /// An `AsyncPool` with `workers` runtime threads and `concurrency` futures in flight.
 #[derive(Debug)]
 pub struct Async {
     pool: Arc<AsyncPool>,
+    core: CorePool,
     workers: usize,
-    tracker: Arc<Tracker>,
 }
 
 impl Async {
@@ -30,25 +36,23 @@ impl Async {
             .thread_name("async")
             .build()
             .map_err(|e| ContenderError::Failed(e.to_string()))?;
+        let pool = Arc::new(pool);
         Ok(Async {
-            pool: Arc::new(pool),
+            core: CorePool::new("async", pool.clone()),
+            pool,
             workers: sizing.workers,
-            tracker: Tracker::new(),
         })
     }
 
-    fn spawn_future(
-        pool: &AsyncPool,
-        tracker: &Arc<Tracker>,
-        fut: TaskFuture,
-    ) -> Result<(), ContenderError> {
-        let guard = tracker.guard();
-        pool.try_submit(async move {
-            let _guard = guard;
-            fut.await;
-        })
-        .map(drop)
-        .map_err(|e| ContenderError::Failed(format!("submit: {e}")))
+    /// The pool's counters (every submitted closure and future is counted there).
+    pub fn pool_metrics(&self) -> pool_core::Metrics {
+        pool_core::Pool::metrics(self.pool.as_ref())
+    }
+
+    fn spawn_future(pool: &AsyncPool, fut: TaskFuture) -> Result<(), ContenderError> {
+        pool.try_submit(fut)
+            .map(drop)
+            .map_err(|e| ContenderError::Failed(format!("submit: {e}")))
     }
 }
 
@@ -61,8 +65,12 @@ struct AsyncSpawner {
 impl Spawner for AsyncSpawner {
     fn spawn(&self, task: TreeTask) {
         let me = self.clone();
-        let fut: TaskFuture = Box::pin(async move { task(&me) });
-        if Async::spawn_future(&self.pool, &self.tracker, fut).is_err() {
+        let guard = Tracker::guard(Arc::clone(&self.tracker));
+        let fut: TaskFuture = Box::pin(async move {
+            let _guard = guard;
+            task(&me);
+        });
+        if Async::spawn_future(&self.pool, fut).is_err() {
             panic!("the async pool refused a child task");
         }
     }
@@ -80,26 +88,28 @@ impl Contender for Async {
     }
     fn submit(&self, task: Task, work: Work) -> Result<(), ContenderError> {
         match work {
-            Work::Cpu => {
-                Async::spawn_future(&self.pool, &self.tracker, Box::pin(async move { task() }))
-            }
-            Work::Blocking => {
-                let task = self.tracker.wrap(task);
-                drop(self.pool.handle().spawn_blocking(task));
-                Ok(())
-            }
+            Work::Cpu => Async::spawn_future(
+                &self.pool,
+                Box::pin(async move {
+                    // The job caught its panic; re-raise it so the pool counts it.
+                    if task.run() == Outcome::Panicked {
+                        std::panic::resume_unwind(Box::new("a submitted job panicked"));
+                    }
+                }),
+            ),
+            Work::Blocking => self.core.submit(task, work),
         }
     }
     fn submit_async(&self, fut: TaskFuture) -> Result<(), ContenderError> {
-        Async::spawn_future(&self.pool, &self.tracker, fut)
+        Async::spawn_future(&self.pool, fut)
     }
     fn wait(&self) -> Result<(), ContenderError> {
-        self.tracker.wait()
+        self.core.wait()
     }
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
         let spawner = AsyncSpawner {
             pool: Arc::clone(&self.pool),
-            tracker: Tracker::new(),
+            tracker: Arc::new(Tracker::new()),
         };
         spawner.spawn(root);
         spawner.tracker.wait()

@@ -1,11 +1,15 @@
 //! [`CorePool`]: drives any `pool_core::Pool` (the workpools contract) as a contender.
 //!
-//! This is the shared half of the four workpools adapters: flat submission (`submit` +
-//! [`Tracker`] barrier) and recursive spawning (each child is a `Job` submitted to the same
-//! pool from inside a worker). A strategy's own adapter wraps a `CorePool`, delegates
+//! This is the shared half of the workpools adapters. Flat submission is the strategy's
+//! own way: the workload's [`Job`] is the very box the pool queues (no wrapper, no
+//! harness counter on the job path), and the barrier is the pool's `wait_idle`, with
+//! panics read as the growth of `metrics().panicked` since the last wait. Recursive
+//! spawning submits each child as a `Job` to the same pool from inside a worker, counted
+//! by a per-tree [`Tracker`]. A strategy's own adapter wraps a `CorePool`, delegates
 //! these, and adds what the `Pool` trait cannot express: `join` for work-stealing, futures
 //! for async. See [`crate::contenders`] for the recipe.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use pool_core::{Job, Pool};
@@ -13,11 +17,11 @@ use pool_core::{Job, Pool};
 use crate::contender::{Contender, ContenderError, Spawner, Task, Tracker, TreeTask, Work};
 
 /// A `pool_core::Pool` under a report name.
-#[derive(Clone)]
 pub struct CorePool {
     name: &'static str,
     pool: Arc<dyn Pool>,
-    tracker: Arc<Tracker>,
+    /// `metrics().panicked` at the last `wait`, so each wait reports only new panics.
+    panicked_seen: AtomicU64,
 }
 
 impl std::fmt::Debug for CorePool {
@@ -32,10 +36,11 @@ impl std::fmt::Debug for CorePool {
 impl CorePool {
     /// Wraps `pool`, reported as `name`.
     pub fn new(name: &'static str, pool: Arc<dyn Pool>) -> CorePool {
+        let panicked_seen = AtomicU64::new(pool.metrics().panicked);
         CorePool {
             name,
             pool,
-            tracker: Tracker::new(),
+            panicked_seen,
         }
     }
 
@@ -62,7 +67,7 @@ impl Spawner for CoreSpawner {
         self.tracker.add();
         let job = Job::new(move || {
             let tracker = Arc::clone(&child.tracker);
-            tracker.run(|| task(&child));
+            tracker.run_fn(|| task(&child));
         });
         if let Err(handed_back) = self.pool.submit(job) {
             handed_back.into_inner().run();
@@ -80,25 +85,28 @@ impl Contender for CorePool {
     }
 
     fn submit(&self, task: Task, _work: Work) -> Result<(), ContenderError> {
-        match self.pool.submit(Job::new(self.tracker.wrap(task))) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let msg = format!("submit: {e}");
-                drop(e.into_inner());
-                self.tracker.done();
-                Err(ContenderError::Failed(msg))
-            }
-        }
+        self.pool.submit(task).map_err(|e| {
+            let msg = format!("submit: {e}");
+            drop(e.into_inner());
+            ContenderError::Failed(msg)
+        })
     }
 
     fn wait(&self) -> Result<(), ContenderError> {
-        self.tracker.wait()
+        self.pool
+            .wait_idle()
+            .map_err(|e| ContenderError::Failed(format!("wait_idle: {e}")))?;
+        let now = self.pool.metrics().panicked;
+        match now.saturating_sub(self.panicked_seen.swap(now, Ordering::Relaxed)) {
+            0 => Ok(()),
+            n => Err(ContenderError::Panicked(n)),
+        }
     }
 
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
         let spawner = CoreSpawner {
             pool: Arc::clone(&self.pool),
-            tracker: Tracker::new(),
+            tracker: Arc::new(Tracker::new()),
         };
         spawner.spawn(root);
         spawner.tracker.wait()
@@ -166,7 +174,7 @@ mod tests {
         let n = Arc::new(AtomicU64::new(0));
         let m = Arc::clone(&n);
         c.submit(
-            Box::new(move || {
+            Job::new(move || {
                 m.fetch_add(1, Ordering::Relaxed);
             }),
             Work::Cpu,
@@ -181,7 +189,7 @@ mod tests {
     fn submit_errors_with_failed_when_handed_back_and_wait_still_returns() {
         let c = CorePool::new("full", Arc::new(Toy { full: true }));
         assert!(matches!(
-            c.submit(Box::new(|| {}), Work::Cpu),
+            c.submit(Job::new(|| {}), Work::Cpu),
             Err(ContenderError::Failed(_))
         ));
         assert_eq!(c.wait(), Ok(()));

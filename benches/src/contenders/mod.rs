@@ -26,11 +26,12 @@
 //!
 //! Its registry line, e.g.
 //! `Entry { name: "finite", io_mode: IoMode::Blocking, bounded: true, single: false,
-//! build: |s| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(s.workers)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
+//! flat_only: false, build: |s| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(s.workers)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
 
 mod async_pool;
 mod core_pool;
 mod finite;
+mod floor;
 mod rayon_pool;
 mod recursive;
 mod sequential;
@@ -43,6 +44,7 @@ use crate::contender::{Contender, ContenderError, IoMode};
 
 pub use async_pool::Async;
 pub use core_pool::CorePool;
+pub use floor::Floor;
 pub use rayon_pool::RayonPool;
 pub use recursive::Recursive;
 pub use sequential::Sequential;
@@ -86,8 +88,26 @@ pub struct Entry {
     pub bounded: bool,
     /// Whether it is the single-threaded reference (run at one worker only).
     pub single: bool,
+    /// Whether it is measured on CPU-flat workloads only (the harness floor, which has no
+    /// queue, concurrency or trees to offer).
+    pub flat_only: bool,
     /// The constructor.
     pub build: Build,
+}
+
+impl Entry {
+    /// What kind of contender it is, as `pool-bench list` shows it.
+    pub fn kind(&self) -> &'static str {
+        if self.flat_only {
+            "harness floor"
+        } else if self.single {
+            "single thread"
+        } else if self.bounded {
+            "bounded"
+        } else {
+            "unbounded"
+        }
+    }
 }
 
 /// Every contender, in report order.
@@ -98,6 +118,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(finite::build(s)?)),
         },
         Entry {
@@ -105,6 +126,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(Recursive::new(s)?)),
         },
         Entry {
@@ -112,6 +134,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(WorkStealing::new(s)?)),
         },
         Entry {
@@ -119,6 +142,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Async,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(Async::new(s)?)),
         },
         Entry {
@@ -126,6 +150,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(RayonPool::new(s.workers)?)),
         },
         Entry {
@@ -133,6 +158,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Async,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(TokioRuntime::new(s.workers)?)),
         },
         Entry {
@@ -140,6 +166,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: false,
+            flat_only: false,
             build: |s| Ok(Box::new(ThreadpoolCrate::new(s.workers)?)),
         },
         Entry {
@@ -147,6 +174,7 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: false,
             single: false,
+            flat_only: false,
             build: |_| Ok(Box::new(ThreadPerTask::new())),
         },
         Entry {
@@ -154,7 +182,16 @@ pub fn all() -> Vec<Entry> {
             io_mode: IoMode::Blocking,
             bounded: true,
             single: true,
+            flat_only: false,
             build: |_| Ok(Box::new(Sequential::new())),
+        },
+        Entry {
+            name: "floor",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: true,
+            flat_only: true,
+            build: |_| Ok(Box::new(Floor::new())),
         },
     ]
 }

@@ -1,16 +1,17 @@
 //! `rayon`: its own `ThreadPool` (never the global one); `spawn`, `scope`, `join`.
-
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+//!
+//! A flat job is `spawn`ed as a closure holding the workload's `Job` and a reference to
+//! the contender's [`Tracker`], which rayon boxes as it would any closure.
 
 use crate::contender::{Contender, ContenderError, Forker, Spawner, Task, Tracker, TreeTask, Work};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// A dedicated `rayon::ThreadPool` with `workers` threads.
 #[derive(Debug)]
 pub struct RayonPool {
     pool: rayon::ThreadPool,
     workers: usize,
-    tracker: Arc<Tracker>,
+    tracker: &'static Tracker,
 }
 
 impl RayonPool {
@@ -27,7 +28,7 @@ impl RayonPool {
         Ok(RayonPool {
             pool,
             workers,
-            tracker: Tracker::new(),
+            tracker: Tracker::leaked(),
         })
     }
 }
@@ -58,7 +59,9 @@ impl Contender for RayonPool {
     }
 
     fn submit(&self, task: Task, _work: Work) -> Result<(), ContenderError> {
-        self.pool.spawn(self.tracker.wrap(task));
+        let tracker = self.tracker;
+        tracker.add();
+        self.pool.spawn(move || tracker.run(task));
         Ok(())
     }
 

@@ -4,6 +4,8 @@ use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use pool_core::Outcome;
+
 use crate::contender::{Contender, ContenderError, Forker, Spawner, Task, TreeTask, Work};
 
 /// Runs each task inline when it is submitted; trees depth-first from a local stack.
@@ -52,7 +54,7 @@ impl Contender for Sequential {
     }
 
     fn submit(&self, task: Task, _work: Work) -> Result<(), ContenderError> {
-        if catch_unwind(AssertUnwindSafe(task)).is_err() {
+        if task.run() == Outcome::Panicked {
             self.panicked.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use pool_core::Job;
+
 use super::{all, Sizing};
 use crate::contender::{Contender, ContenderError, Forker, IoMode, Spawner, TreeTask, Work};
 
@@ -26,7 +28,16 @@ fn with_watchdog(name: &str, f: impl FnOnce() + Send + 'static) {
 }
 
 fn each(f: fn(&dyn Contender)) {
-    for e in all() {
+    each_of(all().into_iter().filter(|e| !e.flat_only), f);
+}
+
+/// Like [`each`], with the harness floor too: for flat submission only.
+fn each_flat(f: fn(&dyn Contender)) {
+    each_of(all().into_iter(), f);
+}
+
+fn each_of(entries: impl Iterator<Item = super::Entry>, f: fn(&dyn Contender)) {
+    for e in entries {
         for w in [1, 2, 8] {
             if (e.single || !e.bounded) && w > 1 {
                 continue;
@@ -39,7 +50,7 @@ fn each(f: fn(&dyn Contender)) {
 
 #[test]
 fn submit_runs_each_task_exactly_once() {
-    each(|c| {
+    each_flat(|c| {
         let n = 500;
         let hits: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(0)).collect());
         for i in 0..n {
@@ -50,7 +61,7 @@ fn submit_runs_each_task_exactly_once() {
                 Work::Blocking
             };
             c.submit(
-                Box::new(move || {
+                Job::new(move || {
                     hits[i].fetch_add(1, Ordering::Relaxed);
                 }),
                 work,
@@ -105,14 +116,14 @@ fn fork_join_computes_or_is_unsupported() {
 
 #[test]
 fn wait_errors_with_panicked_and_the_contender_keeps_working() {
-    each(|c| {
-        c.submit(Box::new(|| panic!("task panics on purpose")), Work::Cpu)
+    each_flat(|c| {
+        c.submit(Job::new(|| panic!("task panics on purpose")), Work::Cpu)
             .expect("submit");
         assert_eq!(c.wait(), Err(ContenderError::Panicked(1)), "{}", c.name());
         let ran = Arc::new(AtomicU64::new(0));
         let r = Arc::clone(&ran);
         c.submit(
-            Box::new(move || {
+            Job::new(move || {
                 r.fetch_add(1, Ordering::Relaxed);
             }),
             Work::Cpu,
@@ -182,4 +193,38 @@ fn rayon_and_tokio_new_build_with_one_worker() {
         super::TokioRuntime::new(1).expect("tokio").workers(),
         Some(1)
     );
+}
+
+#[test]
+fn the_floor_runs_jobs_inside_submit_and_offers_nothing_else() {
+    let floor = super::Floor::new();
+    let ran = Arc::new(AtomicU64::new(0));
+    let r = Arc::clone(&ran);
+    floor
+        .submit(
+            Job::new(move || {
+                r.fetch_add(1, Ordering::Relaxed);
+            }),
+            Work::Cpu,
+        )
+        .expect("submit");
+    assert_eq!(ran.load(Ordering::Relaxed), 1, "ran before submit returned");
+    assert!(!floor.queues());
+    assert!(matches!(
+        floor.spawn_tree(Box::new(|_: &dyn Spawner| {})),
+        Err(ContenderError::Unsupported(_))
+    ));
+    let entry = super::find("floor").expect("registered");
+    assert_eq!((entry.kind(), entry.flat_only), ("harness floor", true));
+}
+
+#[test]
+fn async_runs_blocking_closures_through_its_pool() {
+    let c = super::Async::new(Sizing::workers(2)).expect("async");
+    let before = c.pool_metrics().completed;
+    for _ in 0..10 {
+        c.submit(Job::new(|| {}), Work::Blocking).expect("submit");
+    }
+    c.wait().expect("wait");
+    assert_eq!(c.pool_metrics().completed - before, 10);
 }

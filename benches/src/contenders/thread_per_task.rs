@@ -7,14 +7,14 @@ use crate::contender::{Contender, ContenderError, Forker, Spawner, Task, Tracker
 /// Spawns one OS thread per task; `join` spawns one scoped thread per fork.
 #[derive(Debug)]
 pub struct ThreadPerTask {
-    tracker: Arc<Tracker>,
+    tracker: &'static Tracker,
 }
 
 impl ThreadPerTask {
     /// A contender with nothing running.
     pub fn new() -> ThreadPerTask {
         ThreadPerTask {
-            tracker: Tracker::new(),
+            tracker: Tracker::leaked(),
         }
     }
 }
@@ -25,10 +25,18 @@ impl Default for ThreadPerTask {
     }
 }
 
-fn spawn_thread(tracker: &Arc<Tracker>, task: Task) -> Result<(), ContenderError> {
+/// Counts one task on `tracker` and spawns a thread that runs `body`, which must count it
+/// done ([`Tracker::run`] or [`Tracker::run_fn`]).
+fn spawn_thread<T>(
+    tracker: T,
+    body: impl FnOnce(&Tracker) + Send + 'static,
+) -> Result<(), ContenderError>
+where
+    T: std::ops::Deref<Target = Tracker> + Clone + Send + 'static,
+{
     tracker.add();
-    let me = Arc::clone(tracker);
-    match std::thread::Builder::new().spawn(move || me.run(task)) {
+    let me = tracker.clone();
+    match std::thread::Builder::new().spawn(move || body(&me)) {
         Ok(_detached) => Ok(()),
         Err(e) => {
             tracker.done();
@@ -46,7 +54,9 @@ impl Spawner for ThreadSpawner {
         let child = ThreadSpawner {
             tracker: Arc::clone(&self.tracker),
         };
-        let spawned = spawn_thread(&self.tracker, Box::new(move || task(&child)));
+        let spawned = spawn_thread(Arc::clone(&self.tracker), move |t: &Tracker| {
+            t.run_fn(|| task(&child));
+        });
         if spawned.is_err() {
             panic!("thread-per-task could not spawn a thread for a child task");
         }
@@ -77,7 +87,7 @@ impl Contender for ThreadPerTask {
     }
 
     fn submit(&self, task: Task, _work: Work) -> Result<(), ContenderError> {
-        spawn_thread(&self.tracker, task)
+        spawn_thread(self.tracker, move |t: &Tracker| t.run(task))
     }
 
     fn wait(&self) -> Result<(), ContenderError> {
@@ -86,7 +96,7 @@ impl Contender for ThreadPerTask {
 
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
         let spawner = ThreadSpawner {
-            tracker: Tracker::new(),
+            tracker: Arc::new(Tracker::new()),
         };
         spawner.spawn(root);
         spawner.tracker.wait()

@@ -1,15 +1,18 @@
 //! `threadpool`: the `threadpool` crate's fixed pool (one shared channel, `execute`).
+//!
+//! A flat job is `execute`d as a closure holding the workload's `Job` and a reference to
+//! the contender's [`Tracker`], which the crate boxes as it would any closure.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use crate::contender::{Contender, ContenderError, Spawner, Task, Tracker, TreeTask, Work};
 
 /// A `threadpool::ThreadPool` with `workers` threads.
 #[derive(Debug)]
 pub struct ThreadpoolCrate {
-    pool: Mutex<threadpool::ThreadPool>,
+    pool: threadpool::ThreadPool,
     workers: usize,
-    tracker: Arc<Tracker>,
+    tracker: &'static Tracker,
 }
 
 impl ThreadpoolCrate {
@@ -28,17 +31,10 @@ impl ThreadpoolCrate {
             .thread_name("threadpool".into())
             .build();
         Ok(ThreadpoolCrate {
-            pool: Mutex::new(pool),
+            pool,
             workers,
-            tracker: Tracker::new(),
+            tracker: Tracker::leaked(),
         })
-    }
-
-    fn handle(&self) -> threadpool::ThreadPool {
-        self.pool
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
     }
 }
 
@@ -55,7 +51,7 @@ impl Spawner for PoolSpawner {
         };
         self.tracker.add();
         self.pool
-            .execute(move || child.tracker.clone().run(|| task(&child)));
+            .execute(move || child.tracker.clone().run_fn(|| task(&child)));
     }
 }
 
@@ -69,7 +65,9 @@ impl Contender for ThreadpoolCrate {
     }
 
     fn submit(&self, task: Task, _work: Work) -> Result<(), ContenderError> {
-        self.handle().execute(self.tracker.wrap(task));
+        let tracker = self.tracker;
+        tracker.add();
+        self.pool.execute(move || tracker.run(task));
         Ok(())
     }
 
@@ -79,8 +77,8 @@ impl Contender for ThreadpoolCrate {
 
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
         let spawner = PoolSpawner {
-            pool: self.handle(),
-            tracker: Tracker::new(),
+            pool: self.pool.clone(),
+            tracker: Arc::new(Tracker::new()),
         };
         spawner.spawn(root);
         spawner.tracker.wait()

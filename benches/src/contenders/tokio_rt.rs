@@ -1,5 +1,7 @@
 //! `tokio`: a multi-thread runtime; CPU closures and futures go to `spawn`, blocking
-//! closures to `spawn_blocking` (its blocking pool is capped at `workers` threads).
+//! closures to `spawn_blocking` (its blocking pool is capped at `workers` threads). A flat
+//! job is a closure (or future) holding the workload's `Job` and a reference to the
+//! contender's [`Tracker`].
 
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use crate::contender::{
 pub struct TokioRuntime {
     rt: tokio::runtime::Runtime,
     workers: usize,
-    tracker: Arc<Tracker>,
+    tracker: &'static Tracker,
 }
 
 impl TokioRuntime {
@@ -31,7 +33,7 @@ impl TokioRuntime {
         Ok(TokioRuntime {
             rt,
             workers,
-            tracker: Tracker::new(),
+            tracker: Tracker::leaked(),
         })
     }
 }
@@ -45,7 +47,7 @@ struct TokioSpawner {
 impl Spawner for TokioSpawner {
     fn spawn(&self, task: TreeTask) {
         let me = self.clone();
-        let guard = self.tracker.guard();
+        let guard = Tracker::guard(Arc::clone(&self.tracker));
         self.handle.spawn(async move {
             let _guard = guard;
             task(&me);
@@ -67,16 +69,17 @@ impl Contender for TokioRuntime {
     }
 
     fn submit(&self, task: Task, work: Work) -> Result<(), ContenderError> {
-        let task = self.tracker.wrap(task);
+        let tracker = self.tracker;
+        tracker.add();
         match work {
-            Work::Cpu => drop(self.rt.spawn(async move { task() })),
-            Work::Blocking => drop(self.rt.spawn_blocking(task)),
+            Work::Cpu => drop(self.rt.spawn(async move { tracker.run(task) })),
+            Work::Blocking => drop(self.rt.spawn_blocking(move || tracker.run(task))),
         }
         Ok(())
     }
 
     fn submit_async(&self, fut: TaskFuture) -> Result<(), ContenderError> {
-        let guard = self.tracker.guard();
+        let guard = Tracker::guard(self.tracker);
         self.rt.spawn(async move {
             let _guard = guard;
             fut.await;
@@ -91,7 +94,7 @@ impl Contender for TokioRuntime {
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
         let spawner = TokioSpawner {
             handle: self.rt.handle().clone(),
-            tracker: Tracker::new(),
+            tracker: Arc::new(Tracker::new()),
         };
         spawner.spawn(root);
         spawner.tracker.wait()

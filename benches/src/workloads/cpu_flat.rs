@@ -10,9 +10,10 @@
 //! **Check.** Every job adds its `spin_work` result to a sharded counter; the sum must be
 //! `jobs * spin_work(iterations)` (wrapping), so a lost or doubled job is a wrong answer.
 
-use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use pool_core::Job;
 use pool_testkit::kernels::spin_work;
 
 use super::{check, short, Env, Family, Output, Scale, ShardedCounter, Workload, WorkloadError};
@@ -20,6 +21,15 @@ use crate::contender::{Contender, Work};
 use crate::estimate::{cpu_lanes, job_cost, times};
 use crate::measure::Clock;
 use crate::record::Cell;
+
+/// The jobs' checksum. A `static`, so that an empty job captures nothing: its closure is
+/// zero-sized and `Job::new` allocates nothing, as in a pool's own empty-job bench; an
+/// `Arc` per job would instead put a shared count, bumped by the submitter and dropped by
+/// a worker, on the path being measured.
+static SUM: ShardedCounter = ShardedCounter::new();
+
+/// Held by the run that uses [`SUM`].
+static SUM_OWNER: Mutex<()> = Mutex::new(());
 
 /// `jobs` jobs of about `work` of compute each (zero: an empty job that only counts).
 #[derive(Debug)]
@@ -92,19 +102,23 @@ impl Workload for SpinJobs {
     ) -> Result<Output, WorkloadError> {
         let iters = iterations(self.work, env);
         let per_job = if iters == 0 { 1 } else { spin_work(iters) };
-        let sum = Arc::new(ShardedCounter::new());
+        // One run at a time per process owns `SUM` (tests run workloads concurrently).
+        let _owner = SUM_OWNER.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = SUM.sum();
         clock.start();
-        for _ in 0..self.jobs {
-            let sum = Arc::clone(&sum);
-            let task = Box::new(move || {
-                sum.add(if iters == 0 { 1 } else { spin_work(iters) });
-            });
-            c.submit(task, Work::Cpu)?;
+        if iters == 0 {
+            for _ in 0..self.jobs {
+                c.submit(Job::new(|| SUM.add(1)), Work::Cpu)?;
+            }
+        } else {
+            for _ in 0..self.jobs {
+                c.submit(Job::new(move || SUM.add(spin_work(iters))), Work::Cpu)?;
+            }
         }
         c.wait()?;
         clock.stop();
         let expected = per_job.wrapping_mul(self.jobs);
-        let witness = check("checksum", expected, sum.sum())?;
+        let witness = check("checksum", expected, SUM.sum().wrapping_sub(before))?;
         Ok(Output {
             jobs: self.jobs,
             witness,

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pool_core::Job;
+
 use super::{check, Env, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, Work};
 use crate::measure::Clock;
@@ -62,7 +64,7 @@ impl Workload for Idle {
         while t0.elapsed() < self.span {
             let done = Arc::clone(&done);
             c.submit(
-                Box::new(move || {
+                Job::new(move || {
                     done.fetch_add(1, Ordering::Relaxed);
                 }),
                 Work::Cpu,

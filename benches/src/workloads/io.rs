@@ -31,7 +31,9 @@ use pool_testkit::fixtures::http_get;
 use pool_testkit::kernels::spin_work;
 
 use super::{check, Env, Extra, InFlight, Output, WorkloadError};
-use crate::contender::{Contender, ContenderError, IoMode, Task, TaskFuture, Work};
+use pool_core::Job;
+
+use crate::contender::{Contender, ContenderError, IoMode, TaskFuture, Work};
 use crate::estimate::{cpu_lanes, io_lanes, job_cost, times, waves, CONNECTION};
 use crate::fixtures::http_get_async;
 use crate::measure::Clock;
@@ -40,7 +42,7 @@ use crate::record::Cell;
 /// One I/O job, in the form its contender runs it.
 pub(super) enum IoJob {
     /// A closure that blocks its thread.
-    Blocking(Task),
+    Blocking(Box<dyn FnOnce() + Send + 'static>),
     /// A future for an async contender.
     Async(TaskFuture),
 }
@@ -65,7 +67,7 @@ pub(super) fn run_io_jobs(
         match make(i, mode) {
             IoJob::Blocking(task) => {
                 c.submit(
-                    Box::new(move || {
+                    Job::new(move || {
                         task();
                         drop(permit);
                     }),

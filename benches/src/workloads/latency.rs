@@ -202,7 +202,7 @@ impl Workload for Latency {
                 lateness.record(at.elapsed().as_nanos() as u64);
                 let (slots, bad) = (Arc::clone(&slots), Arc::clone(&bad));
                 c.submit(
-                    Box::new(move || {
+                    pool_core::Job::new(move || {
                         let ok = spin_work(iters) == want;
                         let ns = (at.elapsed().as_nanos() as u64).max(1);
                         let first = slots[idx].swap(ns, Ordering::Relaxed) == 0;

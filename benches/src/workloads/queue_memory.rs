@@ -27,6 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use pool_core::Job;
+
 use super::{check, Env, Extra, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, Work};
 use crate::estimate::{job_cost, times};
@@ -116,7 +118,7 @@ impl Workload for QueueMemory {
         let blockers = c.workers().unwrap_or(0) as u64;
         let job = |gate: &Arc<Gate>, done: &Arc<AtomicU64>| {
             let (gate, done) = (Arc::clone(gate), Arc::clone(done));
-            Box::new(move || {
+            Job::new(move || {
                 gate.pass();
                 done.fetch_add(1, Ordering::Relaxed);
             })

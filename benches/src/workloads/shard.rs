@@ -25,8 +25,10 @@ fn shard_of_this_thread() -> usize {
 
 impl ShardedCounter {
     /// A zeroed counter.
-    pub fn new() -> ShardedCounter {
-        ShardedCounter::default()
+    pub const fn new() -> ShardedCounter {
+        ShardedCounter {
+            lines: [const { Line(AtomicU64::new(0)) }; SHARDS],
+        }
     }
 
     /// Adds `n` (wrapping).
