@@ -394,13 +394,7 @@ pub fn index(root: &Path) -> Result<PathBuf, String> {
 pub fn list() -> String {
     let mut s = String::from("Contenders:\n");
     for e in contenders::all() {
-        let kind = if e.single {
-            "single thread"
-        } else if e.bounded {
-            "bounded"
-        } else {
-            "unbounded"
-        };
+        let kind = e.kind();
         s.push_str(&format!("  {:<16} {kind}, {:?} I/O\n", e.name, e.io_mode));
     }
     s.push_str("Workloads:\n");

@@ -81,7 +81,10 @@ impl Floor {
             counters: Counters::new(1),
             closed: AtomicBool::new(false),
         };
-        Floor(CorePool::new("floor", Arc::new(pool)))
+        Floor(CorePool::new(
+            crate::contenders::HARNESS_FLOOR,
+            Arc::new(pool),
+        ))
     }
 }
 

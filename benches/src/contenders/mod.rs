@@ -53,6 +53,10 @@ pub use threadpool_crate::ThreadpoolCrate;
 pub use tokio_rt::TokioRuntime;
 pub use work_stealing::WorkStealing;
 
+/// The name of the harness-floor contender: a reference line in reports, never ranked
+/// against the pools.
+pub const HARNESS_FLOOR: &str = "floor";
+
 /// How big to build a contender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sizing {
@@ -186,7 +190,7 @@ pub fn all() -> Vec<Entry> {
             build: |_| Ok(Box::new(Sequential::new())),
         },
         Entry {
-            name: "floor",
+            name: HARNESS_FLOOR,
             io_mode: IoMode::Blocking,
             bounded: true,
             single: true,

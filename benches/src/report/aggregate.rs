@@ -47,6 +47,9 @@ pub struct CellStats {
     pub figure_ci: Option<Interval>,
     /// Repetitions whose figure exceeds 3x the cell's median (flagged, still counted).
     pub outliers: usize,
+    /// `ok` repetitions measured on a busy machine ([`Sample::busy`]), with the reason of
+    /// the first (flagged, still counted).
+    pub busy: (usize, Option<String>),
 }
 
 /// The figure a repetition is ranked by (lower is better): p99 latency (ns) for the
@@ -145,6 +148,14 @@ fn stats(g: &[&Sample]) -> CellStats {
     CellStats {
         figure_ci: median_ci(&figures, seed_of(&cell_label(g[0]))),
         outliers: outliers(&figures),
+        busy: {
+            let reasons: Vec<String> = ok
+                .iter()
+                .filter_map(|s| s.busy())
+                .map(|r| r.to_string())
+                .collect();
+            (reasons.len(), reasons.into_iter().next())
+        },
         figures,
         first: g[0].clone(),
         status: bad.map_or(Status::Ok, |s| s.status),

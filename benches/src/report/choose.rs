@@ -12,6 +12,7 @@
 //! latency workloads, CPU time over wall time for `idle`, and heap bytes per queued job
 //! (else resident bytes) for `queue-memory`. Lower is better for all of them.
 
+use crate::contenders::HARNESS_FLOOR;
 use crate::record::WorkloadInfo;
 use crate::stats::{ratio_ci, seed_of, Interval};
 use crate::workloads::Family;
@@ -229,9 +230,13 @@ pub fn best_unbounded<'a>(cells: &[&'a CellStats]) -> Option<&'a CellStats> {
     pick(cells.iter().copied().filter(|c| c.first.workers.is_none()))
 }
 
-/// The cells of workload `name`.
+/// The cells of workload `name` that compete: every contender but the harness floor,
+/// which is a reference line (the harness's own cost), not a pool.
 pub fn of_workload<'a>(cells: &'a [CellStats], name: &str) -> Vec<&'a CellStats> {
-    cells.iter().filter(|c| c.first.workload == name).collect()
+    cells
+        .iter()
+        .filter(|c| c.first.workload == name && c.first.contender != HARNESS_FLOOR)
+        .collect()
 }
 
 /// Derives one [`Choice`] per workload that has at least one `ok` cell.

@@ -4,8 +4,10 @@
 use crate::record::RunData;
 use crate::workloads::Family;
 
+use crate::contenders::HARNESS_FLOOR;
+
 use super::aggregate::CellStats;
-use super::choose::{format_figure, of_workload, Choice};
+use super::choose::{format_figure, of_workload, ranked, Choice};
 use super::format::{interval, ratio};
 use super::pages::{families, file_name};
 use super::verdict::{claim, verdict, Outcome, Verdict};
@@ -62,6 +64,45 @@ pub fn outcome_words(c: &Choice) -> String {
     s
 }
 
+/// Nanoseconds per job of a cell's median makespan, with the interval of the median.
+fn per_job(c: &CellStats) -> Option<String> {
+    let jobs = c.first.jobs.filter(|&j| j > 0)? as f64;
+    let ns = |s: f64| format!("{:.0} ns", s * 1e9 / jobs);
+    let ci = c
+        .figure_ci
+        .map(|ci| format!(" [{}, {}]", ns(ci.lo), ns(ci.hi)))
+        .unwrap_or_default();
+    Some(format!("{}/job{ci}", ns(c.makespan()?)))
+}
+
+/// The harness floor against the fastest pool on the first CPU-flat workload that
+/// measured it: what the adapter path costs alone, so a pool's figure can be read as
+/// the floor plus the pool's own cost.
+fn floor_line(data: &RunData, all: &[CellStats]) -> Option<String> {
+    data.workloads
+        .iter()
+        .filter(|w| w.family == Family::CpuFlat)
+        .find_map(|w| {
+            let floor = all.iter().find(|c| {
+                c.first.workload == w.name
+                    && c.first.contender == HARNESS_FLOOR
+                    && c.makespan().is_some()
+            })?;
+            let mine = of_workload(all, &w.name);
+            let pool = ranked(&mine)
+                .into_iter()
+                .find(|c| c.first.contender != "sequential" && c.first.workers.is_some())?;
+            Some(format!(
+                "Harness floor on `{}` (the same adapter path, each job run inline on the submitter): {}; the fastest pool, {} ({}), takes {}: the difference is the pool's own queue, hand-off and wake-up cost.",
+                w.name,
+                per_job(floor)?,
+                pool.first.contender,
+                super::aggregate::config_label(pool),
+                per_job(pool)?
+            ))
+        })
+}
+
 /// The `## Findings` section of `summary.md`.
 pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String {
     let verdicts: Vec<Option<Verdict>> = data
@@ -80,11 +121,30 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
     );
     let winners = choices.iter().filter(|c| c.winner().is_some()).count();
     let ties = choices.len() - winners;
+    let ok: Vec<&crate::record::Sample> = data
+        .samples
+        .iter()
+        .filter(|s| s.status == crate::record::Status::Ok && s.rep > 0)
+        .collect();
+    let busy = ok.iter().filter(|s| s.busy().is_some()).count();
+    let busy = if busy == 0 {
+        String::new()
+    } else {
+        format!(
+            " {busy} of {} repetitions ran on a busy machine (other processes' CPU or steal; flagged on the pages).",
+            ok.len()
+        )
+    };
     let mut s = format!(
-        "## Findings\n\n{winners} workloads have a clear winner and {ties} a statistical tie (95 % intervals); hypotheses: {yes} confirmed, {no} refuted, {maybe} inconclusive. Ratios are runner-up / best.\n\n"
+        "## Findings\n\n{winners} workloads have a clear winner and {ties} a statistical tie (95 % intervals); hypotheses: {yes} confirmed, {no} refuted, {maybe} inconclusive. Ratios are runner-up / best.{busy}\n\n"
     );
     for f in families(data) {
         s.push_str(&format!("- **{}** ([page]({}))\n", f.label(), file_name(f)));
+        if f == Family::CpuFlat {
+            if let Some(line) = floor_line(data, all) {
+                s.push_str(&format!("  - {line}\n"));
+            }
+        }
         if f == Family::Latency {
             for line in super::latency::findings(data) {
                 s.push_str(&format!("  - {line} ([load sweep](latency.md))\n"));

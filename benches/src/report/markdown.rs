@@ -41,7 +41,26 @@ pub fn readme(data: &RunData) -> String {
     ]);
     t.add_row(vec!["Cell timeout".into(), format!("{} s", m.timeout_s)]);
     t.add_row(vec!["Run time".into(), secs(m.elapsed_s)]);
+    t.add_row(vec![
+        "Round-order seed".into(),
+        format!("{} (`--seed {}` replays the orders)", m.seed, m.seed),
+    ]);
     s.push_str(&t.to_string());
+    if !data.conditions.is_empty() {
+        s.push_str("\n\nMachine conditions per workload (1-minute load average and the host's steal time; each repetition's own busy check is on the family pages):\n\n");
+        let mut c = table(&["Workload", "Load before", "Load after", "Steal", "Time"]);
+        let load = |v: Option<f64>| opt(v, |l| format!("{l:.2}"));
+        for w in &data.conditions {
+            c.add_row(vec![
+                w.workload.clone(),
+                load(w.load1_before),
+                load(w.load1_after),
+                opt(w.steal_ns(), |ns| secs(ns as f64 / 1e9)),
+                secs(w.elapsed_s),
+            ]);
+        }
+        s.push_str(&c.to_string());
+    }
     s.push_str("\n\nFiles: `summary.md` (findings and the which-pool table), `family-*.md` (every cell), `raw.csv` and `results.json` (every sample), `figures/*.svg`.\n");
     s.push_str("Re-render the reports from the raw data with `pool-bench report <this folder>`.\n");
     s

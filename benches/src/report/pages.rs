@@ -56,11 +56,23 @@ fn status_cell(c: &CellStats) -> String {
     }
 }
 
+/// Outlier repetitions and repetitions measured on a busy machine, or `-`.
 fn outlier_cell(c: &CellStats) -> String {
-    if c.outliers == 0 {
+    let mut flags = Vec::new();
+    if c.outliers > 0 {
+        flags.push(format!(
+            "**{} of {} > 3x median**",
+            c.outliers,
+            c.figures.len()
+        ));
+    }
+    if let (n @ 1.., Some(why)) = (c.busy.0, &c.busy.1) {
+        flags.push(format!("**{n} of {} busy** ({why})", c.figures.len()));
+    }
+    if flags.is_empty() {
         "-".into()
     } else {
-        format!("**{} of {} > 3x median**", c.outliers, c.figures.len())
+        flags.join("; ")
     }
 }
 
@@ -113,7 +125,7 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
     };
     let mut head = vec!["Contender", "Config", "Status"];
     head.extend_from_slice(first);
-    head.extend_from_slice(&["95 % CI", "Spread", "Reps", "Outliers"]);
+    head.extend_from_slice(&["95 % CI", "Spread", "Reps", "Flags"]);
     match family {
         Family::Idle => head.extend_from_slice(&["CPU time", "Wall"]),
         Family::QueueMemory => head.extend_from_slice(&["Peak RSS", "Submit rate"]),
