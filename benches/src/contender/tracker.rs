@@ -41,8 +41,8 @@ struct Shard {
     done: AtomicU64,
 }
 
-/// Counts a contender's pending tasks and the panics among them. See the
-/// [module docs](self) for the protocol.
+/// Counts a contender's pending tasks and the panics among them. The protocol is in this
+/// module's docs (`contender/tracker.rs`).
 #[derive(Debug, Default)]
 pub struct Tracker {
     shards: [Shard; SHARDS],

@@ -128,8 +128,8 @@ const SETTLE_QUIET: Duration = Duration::from_micros(200);
 /// The longest [`settle`] waits: a pool that never sleeps is answered for anyway.
 const SETTLE_MAX: Duration = Duration::from_millis(200);
 
-/// Waits until this process's CPU time grows by less than [`SETTLE_QUIET`] in a
-/// [`SETTLE_WINDOW`], or for at most [`SETTLE_MAX`].
+/// Waits until this process's CPU time grows by less than 10 % of a core over a 2 ms
+/// window, or for at most 200 ms (`SETTLE_QUIET`, `SETTLE_WINDOW`, `SETTLE_MAX`).
 pub fn settle() {
     let process_cpu = || {
         let t = cpu_time();
