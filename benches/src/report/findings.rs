@@ -75,13 +75,13 @@ fn per_job(c: &CellStats) -> Option<String> {
     Some(format!("{}/job{ci}", ns(c.makespan()?)))
 }
 
-/// The harness floor against the fastest pool on the first CPU-flat workload that
-/// measured it: what the adapter path costs alone, so a pool's figure can be read as
-/// the floor plus the pool's own cost.
+/// The harness floor against the fastest pool on `empty`, where per-job costs are all
+/// there is: what the adapter path costs alone, so a pool's figure reads as the floor
+/// plus the pool's own cost.
 fn floor_line(data: &RunData, all: &[CellStats]) -> Option<String> {
     data.workloads
         .iter()
-        .filter(|w| w.family == Family::CpuFlat)
+        .filter(|w| w.name == "empty")
         .find_map(|w| {
             let floor = all.iter().find(|c| {
                 c.first.workload == w.name
