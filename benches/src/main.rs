@@ -48,7 +48,8 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return finish(Err(format!("bad cell spec: {e}"))),
             };
-            let served = serve(&spec, std::io::stdin().lock(), std::io::stdout().lock());
+            // `stdout()`, not its lock: a contender thread that prints must not block on it.
+            let served = serve(&spec, std::io::stdin().lock(), std::io::stdout());
             // Exit without dropping the contender: a pool left with stuck tasks must not
             // turn a finished measurement into a timeout.
             std::process::exit(i32::from(served.is_err()))

@@ -3,7 +3,7 @@
 //! `timeout` or `failed` [`Sample`], never a lost cell.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -66,10 +66,21 @@ impl CellProcess {
         if let Some(out) = child.stdout.take() {
             // One reader per child so the parent can wait with a timeout; it ends with the
             // child's stdout.
+            // Bytes, not `lines()`: a line that is not UTF-8 must not end the reader while
+            // the child still runs (the parent would then wait on a live child).
             std::thread::spawn(move || {
-                for line in BufReader::new(out).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
+                let mut out = BufReader::new(out);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match out.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let line = String::from_utf8_lossy(&buf).trim_end().to_owned();
+                            if tx.send(line).is_err() {
+                                break;
+                            }
+                        }
                     }
                 }
             });
@@ -139,6 +150,16 @@ impl CellProcess {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
+            // Checked before reading: a child that floods stdout with other lines would
+            // otherwise never let the timeout branch run.
+            if left.is_zero() {
+                self.kill();
+                return Err(fail(
+                    &self.cell,
+                    Status::Timeout,
+                    format!("killed at the timeout, during {what}"),
+                ));
+            }
             match self.replies.recv_timeout(left) {
                 Ok(line) => {
                     // Anything else a contender prints to stdout is not ours: skip it.
@@ -162,14 +183,33 @@ impl CellProcess {
     /// The record of a child that is gone: its exit status and the tail of its stderr.
     fn crashed(&mut self, what: &str) -> Box<Sample> {
         self.stdin = None;
-        let code = self
-            .child
-            .wait()
-            .map_or("unknown".into(), |s| s.to_string());
-        let mut text = String::new();
-        if self.stderr.rewind().is_ok() {
-            let _ = self.stderr.read_to_string(&mut text);
+        // Its stdout closed, but it may still run: give it a moment, then kill it, so a
+        // run never waits on a child that will not exit.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut status = self.child.try_wait();
+        while matches!(status, Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+            status = self.child.try_wait();
         }
+        if matches!(status, Ok(None)) {
+            let _ = self.child.kill();
+            status = self.child.wait().map(Some);
+        }
+        let code = match status {
+            Ok(Some(s)) => s.to_string(),
+            _ => "unknown".into(),
+        };
+        // The last few KiB only, decoded leniently: stderr may be large or not UTF-8.
+        let mut bytes = Vec::new();
+        let len = self.stderr.seek(SeekFrom::End(0)).unwrap_or(0);
+        if self
+            .stderr
+            .seek(SeekFrom::Start(len.saturating_sub(4096)))
+            .is_ok()
+        {
+            let _ = self.stderr.read_to_end(&mut bytes);
+        }
+        let text = String::from_utf8_lossy(&bytes);
         let tail: Vec<&str> = text.lines().rev().take(3).collect();
         fail(
             &self.cell,
@@ -242,6 +282,26 @@ mod tests {
         assert!(s.error.contains("repetition 1"), "{}", s.error);
         assert!(s.error.contains("exit status: 3"), "{}", s.error);
         assert!(s.error.contains("last words | first"), "{}", s.error);
+    }
+
+    #[test]
+    fn a_child_that_prints_invalid_utf8_and_hangs_is_still_timed_out() {
+        let script = "echo '\"ready\"'; read l; printf '\\377\\n'; exec sleep 30";
+        let mut p = fake(script, Duration::from_secs(10)).expect("ready");
+        let t = Instant::now();
+        let s = p.rep(Duration::from_millis(300));
+        assert_eq!(s.status, Status::Timeout, "{s:?}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn a_child_flooding_stdout_is_timed_out() {
+        let script = "echo '\"ready\"'; read l; exec yes noise";
+        let mut p = fake(script, Duration::from_secs(10)).expect("ready");
+        let t = Instant::now();
+        let s = p.rep(Duration::from_millis(300));
+        assert_eq!(s.status, Status::Timeout, "{s:?}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
     }
 
     #[test]

@@ -183,16 +183,20 @@ pub fn run_workload(
         }
     }
     let seed = workload_seed(run_seed, workload);
-    let mut rng = SmallRng::seed_from_u64(seed);
     let mut orders = Vec::new();
     loop {
-        let mut order: Vec<usize> = (0..slots.len())
-            .filter(|&i| slots[i].process.is_some())
-            .collect();
+        // Every round shuffles all the workload's cells with its own seed, then drops the
+        // ended ones: a round's order then does not depend on which cells ended earlier
+        // (which depends on measurements), so the same seed gives the same orders.
+        let mut rng = SmallRng::seed_from_u64(
+            seed ^ (orders.len() as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        );
+        let mut order: Vec<usize> = (0..slots.len()).collect();
+        order.shuffle(&mut rng);
+        order.retain(|&i| slots[i].process.is_some());
         if order.is_empty() {
             break;
         }
-        order.shuffle(&mut rng);
         report(Event::Round {
             workload,
             round: orders.len() + 1,
@@ -208,7 +212,9 @@ pub fn run_workload(
             let t = Instant::now();
             let mut s = process.rep(stopping.timeout.saturating_sub(slot.used));
             let took = t.elapsed();
-            slot.spent += took;
+            // The budget counts measured time only: the round trip also holds the child's
+            // settling, which would charge a pool that spins before sleeping for it.
+            slot.spent += s.wall_ns.map_or(took, Duration::from_nanos);
             slot.used += took;
             timed(&mut s, slot.used);
             let ok = s.status == Status::Ok;
