@@ -189,3 +189,67 @@ fn a_guard_dropped_by_unwinding_counts_a_panic() {
     assert!(unwound.is_err());
     assert_eq!(t.wait(), Err(ContenderError::Panicked(1)));
 }
+
+/// One task at a time, finished after a varying delay, the waiter waiting for each: the
+/// last `done` races the waiter's parking every round, so a wake-up lost between them
+/// hangs a round and trips the watchdog.
+#[test]
+fn a_wait_racing_the_last_done_is_always_woken() {
+    let t = Tracker::leaked();
+    let (tx, rx) = mpsc::channel::<u32>();
+    std::thread::spawn(move || {
+        for spins in rx {
+            (0..spins).for_each(|_| std::hint::spin_loop());
+            t.done();
+        }
+    });
+    let (finished_tx, finished_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for i in 0..100_000_u32 {
+            t.add();
+            tx.send((i % 64) * 16).expect("worker alive");
+            t.wait().expect("no panics");
+        }
+        let _ = finished_tx.send(());
+    });
+    assert!(
+        finished_rx.recv_timeout(Duration::from_secs(60)).is_ok(),
+        "a wait was never woken"
+    );
+}
+
+/// A root task adds a child (run by another thread) just before it finishes, with a
+/// varying delay: `wait` must not return before the child has run, which it would if the
+/// waiter could see the root's `done` without the child's `add`.
+#[test]
+fn a_child_added_by_a_finishing_task_is_waited_for() {
+    let t = Tracker::leaked();
+    let (child_tx, child_rx) = mpsc::channel::<Arc<AtomicBool>>();
+    let (root_tx, root_rx) = mpsc::channel::<(u32, Arc<AtomicBool>)>();
+    std::thread::spawn(move || {
+        for ran in child_rx {
+            ran.store(true, Ordering::SeqCst);
+            t.done();
+        }
+    });
+    std::thread::spawn(move || {
+        for (spins, ran) in root_rx {
+            (0..spins).for_each(|_| std::hint::spin_loop());
+            t.add();
+            child_tx.send(ran).expect("child runner alive");
+            t.done();
+        }
+    });
+    for i in 0..100_000_u32 {
+        let ran = Arc::new(AtomicBool::new(false));
+        t.add();
+        root_tx
+            .send(((i % 32) * 8, Arc::clone(&ran)))
+            .expect("root runner alive");
+        t.wait().expect("no panics");
+        assert!(
+            ran.load(Ordering::SeqCst),
+            "wait returned before the child ran ({i})"
+        );
+    }
+}
