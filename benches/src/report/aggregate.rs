@@ -98,8 +98,8 @@ fn median(v: Vec<f64>) -> Option<f64> {
     Summary::of(&v).map(|s| s.median)
 }
 
-/// Groups `samples` by cell, keeping the order in which cells first appear.
-pub fn cells(samples: &[Sample]) -> Vec<CellStats> {
+/// `samples` grouped by cell, in the order in which cells first appear.
+pub fn groups<'a>(samples: impl IntoIterator<Item = &'a Sample>) -> Vec<Vec<&'a Sample>> {
     let mut order: Vec<Key> = Vec::new();
     let mut groups: BTreeMap<Key, Vec<&Sample>> = BTreeMap::new();
     for s in samples {
@@ -118,8 +118,12 @@ pub fn cells(samples: &[Sample]) -> Vec<CellStats> {
     order
         .into_iter()
         .filter_map(|k| groups.remove(&k))
-        .map(|g| stats(&g))
         .collect()
+}
+
+/// Groups `samples` by cell, keeping the order in which cells first appear.
+pub fn cells(samples: &[Sample]) -> Vec<CellStats> {
+    groups(samples).iter().map(|g| stats(g)).collect()
 }
 
 fn stats(g: &[&Sample]) -> CellStats {

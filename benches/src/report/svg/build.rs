@@ -1,13 +1,10 @@
 //! A run's cells turned into [`Figure`]s: which value each figure plots, its interval,
 //! and which cells failed.
 
-use std::collections::BTreeMap;
-
 use crate::record::{RunData, Sample, Status, WorkloadInfo};
 use crate::stats::Summary;
 use crate::workloads::Family;
 
-use super::super::aggregate::Key;
 use super::figure::{AxisSpec, Failure, Figure, Point, Reference, Series};
 use super::interval::median_interval;
 
@@ -20,24 +17,8 @@ struct Cell<'a> {
 
 /// The cells of `workload`, in the order they first appear.
 fn cells_of<'a>(samples: &'a [Sample], workload: &str) -> Vec<Cell<'a>> {
-    let mut order: Vec<Key> = Vec::new();
-    let mut groups: BTreeMap<Key, Vec<&Sample>> = BTreeMap::new();
-    for s in samples.iter().filter(|s| s.workload == workload) {
-        let key = (
-            s.workload.clone(),
-            s.contender.clone(),
-            s.workers,
-            s.concurrency,
-        );
-        let g = groups.entry(key.clone()).or_default();
-        if g.is_empty() {
-            order.push(key);
-        }
-        g.push(s);
-    }
-    order
-        .iter()
-        .filter_map(|k| groups.remove(k))
+    super::super::aggregate::groups(samples.iter().filter(|s| s.workload == workload))
+        .into_iter()
         .map(|g| Cell {
             first: g[0],
             status: g
