@@ -128,6 +128,10 @@ pub(crate) struct IsClosed;
 
 /// The pool's accounting and its closing and waiting protocol; see the module docs.
 pub(crate) struct Ledger {
+    /// Attempts refused at the door (they saw `closed` before taking a ticket): each is
+    /// counted as submitted and rejected by this one increment, so a snapshot read while
+    /// they race never holds one half of it. Written only after a close.
+    refused: CachePadded<AtomicU64>,
     /// Tickets issued, one slot per submitting thread.
     submitters: Submitters,
     /// Set once by the first shutdown: tickets taken after it are handed back.
@@ -151,6 +155,7 @@ impl Ledger {
         // Before any submitter can rely on the light side of the fence pair.
         barrier::init();
         Ledger {
+            refused: CachePadded::default(),
             submitters: Submitters::new(workers),
             closed: CachePadded::default(),
             discarding: CachePadded::default(),
@@ -213,8 +218,19 @@ impl Ledger {
     }
 
     /// Whether the pool is closed.
+    #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)
+    }
+
+    /// Counts an attempt refused at the door: it saw `closed` before taking a ticket.
+    /// Without this door, attempts after a close would each hold an unresolved ticket for
+    /// an instant, and a stream of them could keep shutdown from ever reading a settled
+    /// ledger; now only attempts that passed the door before the close (one per thread at
+    /// most) can still be in flight.
+    #[cold]
+    pub(crate) fn refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Raises the discard flag for an immediate shutdown.
@@ -296,31 +312,47 @@ impl Ledger {
         self.submitters.total()
     }
 
-    /// Whether every ticket taken so far is resolved (see the module docs for why reading
-    /// the resolutions first makes equality mean idle).
-    pub(crate) fn is_idle(&self) -> bool {
-        let (_, completed, panicked, cancelled, rejected) = self.resolutions();
-        completed + panicked + cancelled + rejected == self.tickets()
+    /// The snapshot that proves every ticket taken so far resolved, if one is (see the
+    /// module docs for why reading the resolutions first makes a balanced snapshot mean
+    /// idle). Being one read, it is also a balanced report.
+    fn settled(&self) -> Option<Metrics> {
+        let m = self.metrics();
+        m.is_balanced().then_some(m)
     }
 
-    /// Blocks until [`Ledger::is_idle`], or until `deadline`; returns whether it became idle.
+    /// Blocks until every ticket is resolved, or until `deadline`; returns whether it was.
     pub(crate) fn wait_idle(&self, deadline: Option<Instant>) -> bool {
-        if self.is_idle() {
-            return true;
+        self.wait(deadline).is_some()
+    }
+
+    /// Blocks until every ticket is resolved, and returns the snapshot that showed it: after
+    /// a close, the pool's final accounting of every accepted job.
+    pub(crate) fn wait_settled(&self) -> Metrics {
+        loop {
+            if let Some(m) = self.wait(None) {
+                return m;
+            }
+        }
+    }
+
+    /// Blocks until [`Ledger::settled`] gives a snapshot, or until `deadline`.
+    fn wait(&self, deadline: Option<Instant>) -> Option<Metrics> {
+        if let Some(m) = self.settled() {
+            return Some(m);
         }
         let mut guard = lock(&self.lock);
         self.waiters.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         let idle = loop {
-            if self.is_idle() {
-                break true;
+            if let Some(m) = self.settled() {
+                break Some(m);
             }
             match deadline {
                 None => guard = wait(&self.idle, guard),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        break false;
+                        break None;
                     }
                     guard = match self.idle.wait_timeout(guard, deadline - now) {
                         Ok((g, _)) => g,
@@ -338,8 +370,10 @@ impl Ledger {
     /// and `queued`/`running` never underflow.
     pub(crate) fn metrics(&self) -> Metrics {
         let (started, completed, panicked, cancelled, rejected) = self.resolutions();
+        let refused = self.refused.load(Ordering::Relaxed);
+        let rejected = rejected + refused;
         let started = started.max(completed + panicked);
-        let submitted = self.tickets().max(started + rejected + cancelled);
+        let submitted = (self.tickets() + refused).max(started + rejected + cancelled);
         Metrics {
             submitted,
             rejected,

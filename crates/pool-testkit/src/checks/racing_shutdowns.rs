@@ -25,8 +25,12 @@ impl Submitters {
         let started = Arc::new(Barrier::new(n + 1));
         let threads = (0..n)
             .map(|_| {
-                let (pool, stop, executed, started) =
-                    (pool.clone(), stop.clone(), executed.clone(), started.clone());
+                let (pool, stop, executed, started) = (
+                    pool.clone(),
+                    stop.clone(),
+                    executed.clone(),
+                    started.clone(),
+                );
                 std::thread::spawn(move || {
                     let mut accepted = 0u64;
                     let mut first = true;
@@ -135,7 +139,12 @@ pub fn report_balances_while_refusals_race(build: Build, workers: usize) {
             };
             let report = pool.shutdown(mode).expect("shutdown from outside");
             let (accepted, executed) = submitters.finish();
-            check_report(&report, accepted, executed, &format!("round {round} {mode:?}"));
+            check_report(
+                &report,
+                accepted,
+                executed,
+                &format!("round {round} {mode:?}"),
+            );
         }
     });
 }
