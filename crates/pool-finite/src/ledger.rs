@@ -42,7 +42,21 @@
 //!    channel". An attempt whose ticket shutdown did not see has seen `closed` (step 1) and
 //!    resolves as `Closed` on its own thread, without waiting.
 //! 4. The queue now holds no job and no job can enter it, so `shutdown` sends one stop
-//!    message per worker, joins them, and records the report.
+//!    message per worker, joins them, and returns the report: the very snapshot that showed
+//!    the ledger settled (every ticket resolved), so it balances.
+//!
+//! **The door.** Before its ticket, a submitter loads `closed` once more; if set, it is
+//! refused without a ticket and counted in `refused`, which adds to `submitted` and
+//! `rejected` in one step. Without it, every attempt after a close would hold an
+//! unresolved ticket for an instant, and a stream of them could keep step 3 from ever
+//! reading a settled ledger (and a report read at the wrong instant would hold a ticket
+//! without its hand-back). With it, only attempts that passed the door before the close
+//! can be in flight: at most one per thread.
+//!
+//! Concurrent shutdowns each close and (immediate) drain, outside the holder
+//! (`pool_lifecycle::ShutdownOnce`, since dropping a job runs user destructors); the drain
+//! sends again any stop message it takes. Steps 3 and 4 run once, in the holder, and every
+//! call returns their report.
 //!
 //! Hence `accepted == run + discarded` and every rejected job is back with its submitter.
 //!
@@ -427,6 +441,48 @@ mod loom_tests {
             assert_eq!(ran.load(Ordering::Relaxed), accepted);
             let m = ledger.metrics();
             assert!(m.is_balanced(), "{m:?}");
+        });
+    }
+
+    /// Two shutdowns race a submitter that passes the door or is refused at it: each
+    /// closer's settled snapshot balances, and both count the same accepted job (none, or
+    /// the one they both waited for).
+    #[test]
+    fn loom_two_closers_read_balanced_settled_snapshots() {
+        loom::model(|| {
+            let ledger = Arc::new(Ledger::new(1));
+            let submitter = {
+                let ledger = ledger.clone();
+                loom::thread::spawn(move || {
+                    if ledger.is_closed() {
+                        ledger.refused();
+                        return;
+                    }
+                    match ledger.ticket_in(ledger.slot()) {
+                        Ok(()) => {
+                            let mut w = ShardWriter::new();
+                            w.start(ledger.shard(0));
+                            w.finish(ledger.shard(0), Outcome::Completed);
+                            ledger.wake_waiters();
+                        }
+                        Err(IsClosed) => ledger.handed_back(1),
+                    }
+                })
+            };
+            let closer = {
+                let ledger = ledger.clone();
+                loom::thread::spawn(move || {
+                    ledger.close();
+                    ledger.wait_settled()
+                })
+            };
+            ledger.close();
+            let here = ledger.wait_settled();
+            let there = closer.join().unwrap();
+            submitter.join().unwrap();
+            assert!(here.is_balanced(), "{here:?}");
+            assert!(there.is_balanced(), "{there:?}");
+            assert_eq!(here.completed, there.completed);
         });
     }
 
