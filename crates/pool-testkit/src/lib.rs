@@ -61,8 +61,6 @@ macro_rules! conformance_suite {
                     graceful_shutdown_accounting,
                     immediate_shutdown_discards_queue,
                     shutdown_racing_submitters,
-                    concurrent_shutdowns_agree,
-                    report_balances_while_refusals_race,
                     idle_then_submit,
                     burst_idle_burst,
                     wait_idle_inside_worker_is_an_error,

@@ -92,7 +92,7 @@ pub fn concurrent_shutdowns_agree(build: Build, workers: usize) {
     with_watchdog("concurrent_shutdowns_agree", DEADLOCK, move || {
         let modes = [ShutdownMode::Graceful, ShutdownMode::Immediate];
         let mut rng = rand::rngs::SmallRng::seed_from_u64(workers as u64);
-        for round in 0..scaled(400) {
+        for round in 0..scaled(200) {
             let pool = build(config(workers));
             let submitters = Submitters::start(&pool, 2);
             let both = Arc::new(Barrier::new(2));
@@ -129,7 +129,7 @@ pub fn concurrent_shutdowns_agree(build: Build, workers: usize) {
 /// each attempt is counted as submitted and rejected together, never one without the other.
 pub fn report_balances_while_refusals_race(build: Build, workers: usize) {
     with_watchdog("report_balances_while_refusals_race", DEADLOCK, move || {
-        for round in 0..scaled(200) {
+        for round in 0..scaled(100) {
             let pool = build(config(workers));
             let submitters = Submitters::start(&pool, 4);
             let mode = if round % 2 == 0 {
