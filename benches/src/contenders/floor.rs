@@ -27,11 +27,11 @@ struct InlinePool {
 
 impl Pool for InlinePool {
     fn submit(&self, job: Job) -> Result<(), SubmitError<Job>> {
-        self.counters.submitted(1);
         if self.closed.load(Ordering::Relaxed) {
             self.counters.rejected(1);
             return Err(SubmitError::Closed(job));
         }
+        self.counters.accepted(1);
         self.counters.run(job);
         Ok(())
     }

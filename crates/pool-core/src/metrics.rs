@@ -70,10 +70,15 @@ impl Padded {
 /// bumped by the thread that runs the job. All use `Relaxed`: they are statistics, and no
 /// other memory is published through them.
 ///
+/// An attempt is counted once, when its fate is known: [`Counters::accepted`] or
+/// [`Counters::rejected`], and `submitted` is their sum. So an attempt refused while a
+/// snapshot is read is in both `submitted` and `rejected` or in neither: a report read once
+/// every accepted job is finished balances, however many refusals race it.
+///
 /// ```
 /// use pool_core::{Counters, Job};
 /// let c = Counters::new(2);
-/// c.submitted(1);
+/// c.accepted(1);
 /// c.run(Job::new(|| {}));
 /// let m = c.snapshot();
 /// assert_eq!((m.submitted, m.completed, m.workers), (1, 1, 2));
@@ -81,7 +86,7 @@ impl Padded {
 /// ```
 #[derive(Default)]
 pub struct Counters {
-    submitted: Padded,
+    accepted: Padded,
     rejected: Padded,
     started: Padded,
     completed: Padded,
@@ -103,12 +108,13 @@ impl Counters {
         }
     }
 
-    /// Records `n` submission attempts.
-    pub fn submitted(&self, n: u64) {
-        self.submitted.bump(n);
+    /// Records `n` accepted jobs (queued, or run on the caller). Count an attempt here only
+    /// once it is accepted; a refused one is counted by [`Counters::rejected`] alone.
+    pub fn accepted(&self, n: u64) {
+        self.accepted.bump(n);
     }
 
-    /// Records `n` attempts handed back to their submitter.
+    /// Records `n` attempts handed back to their submitter (each also counts as submitted).
     pub fn rejected(&self, n: u64) {
         self.rejected.bump(n);
     }
@@ -123,7 +129,7 @@ impl Counters {
     /// ```
     /// use pool_core::{Counters, Job, Outcome};
     /// let c = Counters::new(1);
-    /// c.submitted(1);
+    /// c.accepted(1);
     /// assert_eq!(c.run(Job::new(|| panic!("counted"))), Outcome::Panicked);
     /// assert_eq!(c.snapshot().panicked, 1);
     /// ```
@@ -148,18 +154,19 @@ impl Counters {
     }
 
     /// Reads the counters. Later stages are read first so that, under load, a job moving
-    /// through the stages is never counted twice and `queued`/`running` never underflow.
+    /// through the stages is never counted twice and `queued`/`running` never underflow;
+    /// `submitted` is `accepted + rejected`, so rejections never unbalance a snapshot.
     pub fn snapshot(&self) -> Metrics {
         let completed = self.completed.get();
         let panicked = self.panicked.get();
         let cancelled = self.cancelled.get();
         let started = self.started.get().max(completed + panicked);
         let rejected = self.rejected.get();
-        let submitted = self.submitted.get().max(started + rejected + cancelled);
+        let accepted = self.accepted.get().max(started + cancelled);
         Metrics {
-            submitted,
+            submitted: accepted + rejected,
             rejected,
-            queued: submitted - started - rejected - cancelled,
+            queued: accepted - started - cancelled,
             running: started - completed - panicked,
             completed,
             panicked,
@@ -199,13 +206,12 @@ mod tests {
             let c = Counters::new(1);
             let mut queued = 0;
             for e in &events {
-                c.submitted(1);
                 match e {
                     Event::Reject => c.rejected(1),
-                    Event::Complete => { c.run(Job::new(|| {})); }
-                    Event::Panic => { c.run(Job::new(|| panic!("p"))); }
-                    Event::Cancel => c.cancelled(1),
-                    Event::Queue => queued += 1,
+                    Event::Complete => { c.accepted(1); c.run(Job::new(|| {})); }
+                    Event::Panic => { c.accepted(1); c.run(Job::new(|| panic!("p"))); }
+                    Event::Cancel => { c.accepted(1); c.cancelled(1); }
+                    Event::Queue => { c.accepted(1); queued += 1; }
                 }
             }
             let m = c.snapshot();

@@ -55,7 +55,11 @@ pub trait Pool: Send + Sync {
 
     /// Stops accepting jobs, then either drains the queue ([`ShutdownMode::Graceful`]) or
     /// discards it ([`ShutdownMode::Immediate`]), and joins the workers. Jobs already
-    /// running always finish. Calling it again returns the same accounting.
+    /// running always finish. Calling it again returns the same accounting; so do calls
+    /// made at the same time from other threads, in either mode (each waits for the
+    /// pool to stop). The report balances ([`ShutdownReport::is_balanced`]) even while
+    /// submissions are being refused; attempts refused after it are in
+    /// [`Pool::metrics`] only.
     ///
     /// # Errors
     /// [`ShutdownError::InsideWorker`] when called from one of the pool's own workers: the

@@ -42,7 +42,21 @@
 //!    channel". An attempt whose ticket shutdown did not see has seen `closed` (step 1) and
 //!    resolves as `Closed` on its own thread, without waiting.
 //! 4. The queue now holds no job and no job can enter it, so `shutdown` sends one stop
-//!    message per worker, joins them, and records the report.
+//!    message per worker, joins them, and returns the report: the very snapshot that showed
+//!    the ledger settled (every ticket resolved), so it balances.
+//!
+//! **The door.** Before its ticket, a submitter loads `closed` once more; if set, it is
+//! refused without a ticket and counted in `refused`, which adds to `submitted` and
+//! `rejected` in one step. Without it, every attempt after a close would hold an
+//! unresolved ticket for an instant, and a stream of them could keep step 3 from ever
+//! reading a settled ledger (and a report read at the wrong instant would hold a ticket
+//! without its hand-back). With it, only attempts that passed the door before the close
+//! can be in flight: at most one per thread.
+//!
+//! Concurrent shutdowns each close and (immediate) drain, outside the holder
+//! (`pool_lifecycle::ShutdownOnce`, since dropping a job runs user destructors); the drain
+//! sends again any stop message it takes. Steps 3 and 4 run once, in the holder, and every
+//! call returns their report.
 //!
 //! Hence `accepted == run + discarded` and every rejected job is back with its submitter.
 //!
@@ -128,6 +142,10 @@ pub(crate) struct IsClosed;
 
 /// The pool's accounting and its closing and waiting protocol; see the module docs.
 pub(crate) struct Ledger {
+    /// Attempts refused at the door (they saw `closed` before taking a ticket): each is
+    /// counted as submitted and rejected by this one increment, so a snapshot read while
+    /// they race never holds one half of it. Written only after a close.
+    refused: CachePadded<AtomicU64>,
     /// Tickets issued, one slot per submitting thread.
     submitters: Submitters,
     /// Set once by the first shutdown: tickets taken after it are handed back.
@@ -151,6 +169,7 @@ impl Ledger {
         // Before any submitter can rely on the light side of the fence pair.
         barrier::init();
         Ledger {
+            refused: CachePadded::default(),
             submitters: Submitters::new(workers),
             closed: CachePadded::default(),
             discarding: CachePadded::default(),
@@ -213,8 +232,19 @@ impl Ledger {
     }
 
     /// Whether the pool is closed.
+    #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)
+    }
+
+    /// Counts an attempt refused at the door: it saw `closed` before taking a ticket.
+    /// Without this door, attempts after a close would each hold an unresolved ticket for
+    /// an instant, and a stream of them could keep shutdown from ever reading a settled
+    /// ledger; now only attempts that passed the door before the close (one per thread at
+    /// most) can still be in flight.
+    #[cold]
+    pub(crate) fn refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Raises the discard flag for an immediate shutdown.
@@ -296,31 +326,47 @@ impl Ledger {
         self.submitters.total()
     }
 
-    /// Whether every ticket taken so far is resolved (see the module docs for why reading
-    /// the resolutions first makes equality mean idle).
-    pub(crate) fn is_idle(&self) -> bool {
-        let (_, completed, panicked, cancelled, rejected) = self.resolutions();
-        completed + panicked + cancelled + rejected == self.tickets()
+    /// The snapshot that proves every ticket taken so far resolved, if one is (see the
+    /// module docs for why reading the resolutions first makes a balanced snapshot mean
+    /// idle). Being one read, it is also a balanced report.
+    fn settled(&self) -> Option<Metrics> {
+        let m = self.metrics();
+        m.is_balanced().then_some(m)
     }
 
-    /// Blocks until [`Ledger::is_idle`], or until `deadline`; returns whether it became idle.
+    /// Blocks until every ticket is resolved, or until `deadline`; returns whether it was.
     pub(crate) fn wait_idle(&self, deadline: Option<Instant>) -> bool {
-        if self.is_idle() {
-            return true;
+        self.wait(deadline).is_some()
+    }
+
+    /// Blocks until every ticket is resolved, and returns the snapshot that showed it: after
+    /// a close, the pool's final accounting of every accepted job.
+    pub(crate) fn wait_settled(&self) -> Metrics {
+        loop {
+            if let Some(m) = self.wait(None) {
+                return m;
+            }
+        }
+    }
+
+    /// Blocks until [`Ledger::settled`] gives a snapshot, or until `deadline`.
+    fn wait(&self, deadline: Option<Instant>) -> Option<Metrics> {
+        if let Some(m) = self.settled() {
+            return Some(m);
         }
         let mut guard = lock(&self.lock);
         self.waiters.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         let idle = loop {
-            if self.is_idle() {
-                break true;
+            if let Some(m) = self.settled() {
+                break Some(m);
             }
             match deadline {
                 None => guard = wait(&self.idle, guard),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        break false;
+                        break None;
                     }
                     guard = match self.idle.wait_timeout(guard, deadline - now) {
                         Ok((g, _)) => g,
@@ -338,8 +384,10 @@ impl Ledger {
     /// and `queued`/`running` never underflow.
     pub(crate) fn metrics(&self) -> Metrics {
         let (started, completed, panicked, cancelled, rejected) = self.resolutions();
+        let refused = self.refused.load(Ordering::Relaxed);
+        let rejected = rejected + refused;
         let started = started.max(completed + panicked);
-        let submitted = self.tickets().max(started + rejected + cancelled);
+        let submitted = (self.tickets() + refused).max(started + rejected + cancelled);
         Metrics {
             submitted,
             rejected,
@@ -393,6 +441,48 @@ mod loom_tests {
             assert_eq!(ran.load(Ordering::Relaxed), accepted);
             let m = ledger.metrics();
             assert!(m.is_balanced(), "{m:?}");
+        });
+    }
+
+    /// Two shutdowns race a submitter that passes the door or is refused at it: each
+    /// closer's settled snapshot balances, and both count the same accepted job (none, or
+    /// the one they both waited for).
+    #[test]
+    fn loom_two_closers_read_balanced_settled_snapshots() {
+        loom::model(|| {
+            let ledger = Arc::new(Ledger::new(1));
+            let submitter = {
+                let ledger = ledger.clone();
+                loom::thread::spawn(move || {
+                    if ledger.is_closed() {
+                        ledger.refused();
+                        return;
+                    }
+                    match ledger.ticket_in(ledger.slot()) {
+                        Ok(()) => {
+                            let mut w = ShardWriter::new();
+                            w.start(ledger.shard(0));
+                            w.finish(ledger.shard(0), Outcome::Completed);
+                            ledger.wake_waiters();
+                        }
+                        Err(IsClosed) => ledger.handed_back(1),
+                    }
+                })
+            };
+            let closer = {
+                let ledger = ledger.clone();
+                loom::thread::spawn(move || {
+                    ledger.close();
+                    ledger.wait_settled()
+                })
+            };
+            ledger.close();
+            let here = ledger.wait_settled();
+            let there = closer.join().unwrap();
+            submitter.join().unwrap();
+            assert!(here.is_balanced(), "{here:?}");
+            assert!(there.is_balanced(), "{there:?}");
+            assert_eq!(here.completed, there.completed);
         });
     }
 

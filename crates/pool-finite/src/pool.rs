@@ -6,11 +6,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use pool_core::sync::{lock, Mutex};
 use pool_core::{
     spawn_workers, BuildError, Job, Metrics, OverflowPolicy, Pool, PoolConfig, PoolId,
     ShutdownError, ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
 };
+
+use pool_lifecycle::ShutdownOnce;
 
 use crate::ledger::Ledger;
 use crate::worker::{drop_quietly, Msg, Worker};
@@ -40,14 +41,8 @@ pub struct FinitePool {
     overflow: OverflowPolicy,
     bounded: bool,
     workers: usize,
-    /// Worker handles until joined, and the report once shut down. Held for the whole of a
-    /// shutdown, which serializes concurrent `shutdown` calls.
-    life: Mutex<Life>,
-}
-
-struct Life {
-    threads: Vec<JoinHandle<()>>,
-    report: Option<ShutdownReport>,
+    /// Worker handles until joined, then the report every `shutdown` call returns.
+    life: ShutdownOnce<Vec<JoinHandle<()>>>,
 }
 
 /// How a submission may deal with a full bounded queue.
@@ -125,10 +120,7 @@ impl FinitePool {
             overflow: valid.overflow,
             bounded: valid.queue_bound.is_some(),
             workers,
-            life: Mutex::new(Life {
-                threads,
-                report: None,
-            }),
+            life: ShutdownOnce::new(threads),
         })
     }
 
@@ -173,6 +165,10 @@ impl FinitePool {
     /// The submission path shared by `submit` and `try_submit`.
     #[inline(always)]
     fn enqueue(&self, job: Job, attempt: Attempt) -> Result<(), SubmitError<Job>> {
+        if self.ledger.is_closed() {
+            self.ledger.refused();
+            return Err(SubmitError::Closed(job));
+        }
         if self.ledger.ticket().is_err() {
             return Err(self.hand_back(SubmitError::Closed(job)));
         }
@@ -226,16 +222,44 @@ impl FinitePool {
         err
     }
 
-    /// Drops every job still queued, counting each as discarded.
+    /// Drops every job still queued, counting each as discarded. Runs outside the
+    /// shutdown holder (a job's destructor is user code), so it may race the holder's stop
+    /// messages: any it takes it sends again, so each worker still gets one.
     fn drain(&self) {
-        let mut n = 0;
+        let (mut n, mut stops) = (0, 0);
         while let Ok(msg) = self.rx.try_recv() {
-            if let Some(job) = msg {
-                drop_quietly(job);
-                n += 1;
+            match msg {
+                Some(job) => {
+                    drop_quietly(job);
+                    n += 1;
+                }
+                None => stops += 1,
             }
         }
         self.ledger.discarded(n);
+        for _ in 0..stops {
+            // The workers still waiting for these take them; the pool holds a receiver.
+            let _ = self.tx.send(None);
+        }
+    }
+
+    /// The shutdown holder's part, run once: wait until every ticket is resolved (closed,
+    /// so the count is final), stop and join the workers, return the settled accounting.
+    fn stop(&self, threads: &mut Vec<JoinHandle<()>>) -> ShutdownReport {
+        // Every pre-close ticket resolves: accepted jobs run (or are discarded), submitters
+        // caught between ticket and send finish sending. The snapshot that shows it is the
+        // report: read at once, it balances whatever refusals race it.
+        let report = ShutdownReport::from(self.ledger.wait_settled());
+        // Settled and closed: no job is queued and none can be. One stop message per worker.
+        for _ in 0..threads.len() {
+            let _ = self.tx.send(None);
+        }
+        for thread in threads.drain(..) {
+            // Jobs never unwind into the worker loop; a join error would be a bug in it,
+            // and there is nothing left to clean up either way.
+            let _ = thread.join();
+        }
+        report
     }
 
     /// Closes the gate and, for an immediate shutdown, discards the queue.
@@ -292,30 +316,18 @@ impl Pool for FinitePool {
 
     /// Shuts down following the crate's closing protocol. Immediate mode discards what is
     /// queued before waiting, so running jobs finish while nothing new starts.
+    ///
+    /// Concurrent and repeated calls, in any modes and from any threads, all return the
+    /// same report: the first to get there stops the pool, the others wait for it. A later
+    /// immediate call racing an earlier graceful one still discards what is left queued.
+    /// The report is the accounting when the pool stopped; attempts refused after it are
+    /// counted in [`Pool::metrics`] only.
     fn shutdown(&self, mode: ShutdownMode) -> Result<ShutdownReport, ShutdownError> {
         self.close(mode);
         if self.id.is_current() {
             return Err(ShutdownError::InsideWorker);
         }
-        let mut life = lock(&self.life);
-        if let Some(report) = life.report {
-            return Ok(report);
-        }
-        // Every pre-close ticket resolves: accepted jobs run (or are discarded), submitters
-        // caught between ticket and send finish sending.
-        self.ledger.wait_idle(None);
-        // Idle and closed: no job is queued and none can be. One stop message per worker.
-        for _ in 0..life.threads.len() {
-            let _ = self.tx.send(None);
-        }
-        for thread in life.threads.drain(..) {
-            // Jobs never unwind into the worker loop; a join error would be a bug in it,
-            // and there is nothing left to clean up either way.
-            let _ = thread.join();
-        }
-        let report = ShutdownReport::from(self.ledger.metrics());
-        life.report = Some(report);
-        Ok(report)
+        Ok(self.life.run(|threads| self.stop(threads)))
     }
 
     fn metrics(&self) -> Metrics {

@@ -7,11 +7,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_deque::Worker;
-use pool_core::sync::{lock, Arc, Mutex};
+use pool_core::sync::Arc;
 use pool_core::{
     spawn_workers, BuildError, ErrorPolicy, Job, Metrics, OverflowPolicy, Pool, PoolConfig,
     ShutdownError, ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
 };
+
+use pool_lifecycle::ShutdownOnce;
 
 use crate::job::JobTask;
 use crate::registry::Registry;
@@ -34,9 +36,8 @@ use crate::Builder;
 /// ```
 pub struct RecursivePool {
     registry: Arc<Registry>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
-    /// The accounting of the first completed shutdown, returned by later calls.
-    report: Mutex<Option<ShutdownReport>>,
+    /// The workers until the first shutdown joined them, then its report.
+    life: ShutdownOnce<Vec<JoinHandle<()>>>,
 }
 
 impl RecursivePool {
@@ -85,8 +86,7 @@ impl RecursivePool {
         )?;
         Ok(RecursivePool {
             registry,
-            threads: Mutex::new(threads),
-            report: Mutex::new(None),
+            life: ShutdownOnce::new(threads),
         })
     }
 
@@ -100,7 +100,7 @@ impl RecursivePool {
     /// # Errors
     /// A [`TreeError`] listing every task that panicked, or counting the tasks discarded
     /// because the pool was (or got) shut down immediately; a pool already shut down
-    /// discards the root.
+    /// discards the root (counted as a rejected submission in the pool's metrics).
     ///
     /// ```
     /// use pool_recursive::{RecursivePool, Scope};
@@ -158,13 +158,15 @@ impl RecursivePool {
             crate::task::Sink::help_until(&*local, &|| completion.is_done());
             return completion.wait();
         }
-        registry.outside.submitted(1);
         fence(Ordering::SeqCst);
         let root = Task::new(Box::new(TreeTask { f: root, tree }));
         if registry.closed.load(Ordering::SeqCst) {
-            registry.outside.cancelled(1);
+            // Refused at the gate: one count (submitted and rejected together), so a
+            // report read meanwhile still balances.
+            registry.outside.rejected(1);
             root.discard();
         } else {
+            registry.outside.accepted(1);
             registry.inject(root);
         }
         completion.wait()
@@ -174,7 +176,8 @@ impl RecursivePool {
     fn submit_outside(&self, job: Job, may_wait: bool) -> Result<(), SubmitError<Job>> {
         let registry = &self.registry;
         let counters = &registry.outside;
-        counters.submitted(1);
+        // Each attempt is counted once, when its fate is known: accepted (while its pending
+        // unit keeps shutdown waiting) or rejected (one count, submitted and rejected).
         if registry.closed.load(Ordering::SeqCst) {
             counters.rejected(1);
             return Err(SubmitError::Closed(job));
@@ -190,10 +193,7 @@ impl RecursivePool {
                         return Err(SubmitError::Closed(job));
                     }
                 },
-                (true, OverflowPolicy::CallerRuns) => {
-                    counters.run(job);
-                    return Ok(());
-                }
+                (true, OverflowPolicy::CallerRuns) => return self.run_here(job),
                 _ => {
                     counters.rejected(1);
                     return Err(SubmitError::Full(job));
@@ -207,12 +207,31 @@ impl RecursivePool {
             if let Some(bound) = slot {
                 bound.release();
             }
-            registry.idle.done(1);
             counters.rejected(1);
+            registry.idle.done(1);
             return Err(SubmitError::Closed(job));
         }
+        counters.accepted(1);
         let task = JobTask::new(job, registry.idle.clone(), slot);
         registry.inject(Task::new(Box::new(task)));
+        Ok(())
+    }
+
+    /// Runs a job on the submitting outside thread (`CallerRuns`), as a pending unit, so a
+    /// shutdown racing it waits for its outcome before reading the report.
+    fn run_here(&self, job: Job) -> Result<(), SubmitError<Job>> {
+        let registry = &self.registry;
+        registry.idle.add(1);
+        // SeqCst fence: pairs with the one in `Registry::close`, as for a queued job.
+        fence(Ordering::SeqCst);
+        if registry.closed.load(Ordering::SeqCst) {
+            registry.outside.rejected(1);
+            registry.idle.done(1);
+            return Err(SubmitError::Closed(job));
+        }
+        registry.outside.accepted(1);
+        registry.outside.run(job);
+        registry.idle.done(1);
         Ok(())
     }
 
@@ -225,7 +244,6 @@ impl RecursivePool {
     ) -> Result<(), SubmitError<Job>> {
         let registry = &self.registry;
         if local.is_full() && !may_run_inline {
-            registry.outside.submitted(1);
             registry.outside.rejected(1);
             return Err(SubmitError::Full(job));
         }
@@ -272,32 +290,34 @@ impl Pool for RecursivePool {
         }
     }
 
+    /// Closes, discards the queues (immediate mode), waits until idle, joins the workers.
+    ///
+    /// Concurrent and repeated calls, in any modes and from any threads, all return the
+    /// same report: the first to get there stops the pool, the others wait for it; an
+    /// immediate call racing a graceful one still discards what is queued. Attempts refused
+    /// after the report are counted in [`Pool::metrics`] only.
     fn shutdown(&self, mode: ShutdownMode) -> Result<ShutdownReport, ShutdownError> {
         let registry = &self.registry;
+        registry.close();
         if registry.id.is_current() {
-            registry.close();
             return Err(ShutdownError::InsideWorker);
         }
-        let mut report = lock(&self.report);
-        if let Some(report) = *report {
-            return Ok(report);
-        }
-        registry.close();
         if mode == ShutdownMode::Immediate {
             registry.discard.store(true, Ordering::SeqCst);
-            // Workers may all be busy with long tasks: take the queued ones from here.
+            // Workers may all be busy with long tasks: take the queued ones from here
+            // (outside the holder: dropping a task runs user destructors).
             registry.discard_queued();
         }
-        registry.idle.wait();
-        registry.stop();
-        for thread in lock(&self.threads).drain(..) {
-            // Workers catch every task panic; a worker that still panicked has nothing to
-            // clean up, and the accounting below is what the caller needs.
-            let _ = thread.join();
-        }
-        let done = ShutdownReport::from(registry.metrics());
-        *report = Some(done);
-        Ok(done)
+        Ok(self.life.run(|threads| {
+            registry.idle.wait();
+            registry.stop();
+            for thread in threads.drain(..) {
+                // Workers catch every task panic; a worker that still panicked has nothing
+                // to clean up, and the accounting below is what the caller needs.
+                let _ = thread.join();
+            }
+            ShutdownReport::from(registry.metrics())
+        }))
     }
 
     fn metrics(&self) -> Metrics {

@@ -1,9 +1,9 @@
 //! Admission of work from outside the pool: the closed gate, and the queue bound.
 //!
-//! **Gate.** `gate` holds a `CLOSED` bit and, above it, the number of outside submitters
-//! between their admission check and their push. `shutdown` sets `CLOSED` and then waits
-//! for that number to drain, so after it every accepted submission is in a queue (and
-//! counted in the pool's `Quiescence`) and every later one sees `CLOSED`.
+//! **Gate.** `gate` is pool-lifecycle's [`Gate`]: a closed bit and the number of outside
+//! submitters between their admission check and their push. `shutdown` closes it and then
+//! waits for that number to drain, so after it every accepted submission is counted and in
+//! a queue (and in the pool's `Quiescence`) and every later one is refused.
 //!
 //! **Bound.** With `queue_bound(Some(n))`, at most `n` jobs submitted from outside are
 //! queued and not yet started. `queued` counts them: a submitter reserves a slot before its
@@ -17,9 +17,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-/// The `CLOSED` bit of `gate`; the in-flight count is in units of `IN_FLIGHT`.
-const CLOSED: usize = 1;
-const IN_FLIGHT: usize = 2;
+use pool_lifecycle::{Gate, Pass};
 
 /// The outcome of asking for a queue slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +32,7 @@ pub(crate) enum Reserve {
 
 /// See the module docs.
 pub(crate) struct Admission {
-    gate: AtomicUsize,
+    gate: Gate,
     bound: Option<usize>,
     queued: AtomicUsize,
     blocked: AtomicUsize,
@@ -42,22 +40,11 @@ pub(crate) struct Admission {
     room: Condvar,
 }
 
-/// An admitted outside submitter; dropping it leaves the gate.
-pub(crate) struct Pass<'a> {
-    admission: &'a Admission,
-}
-
-impl Drop for Pass<'_> {
-    fn drop(&mut self) {
-        self.admission.gate.fetch_sub(IN_FLIGHT, Ordering::Release);
-    }
-}
-
 impl Admission {
     /// An open gate; `bound` is the queue bound for outside submissions.
     pub(crate) fn new(bound: Option<usize>) -> Admission {
         Admission {
-            gate: AtomicUsize::new(0),
+            gate: Gate::new(),
             bound,
             queued: AtomicUsize::new(0),
             blocked: AtomicUsize::new(0),
@@ -68,19 +55,12 @@ impl Admission {
 
     /// Enters the gate, or `None` if the pool is closed.
     pub(crate) fn enter(&self) -> Option<Pass<'_>> {
-        // AcqRel: the closer's fetch_or and this RMW are ordered; if ours is first, the
-        // closer's drain loop sees our in-flight unit until we leave.
-        let before = self.gate.fetch_add(IN_FLIGHT, Ordering::AcqRel);
-        let pass = Pass { admission: self };
-        if before & CLOSED != 0 {
-            return None;
-        }
-        Some(pass)
+        self.gate.enter()
     }
 
     /// Whether `close` has been called.
     pub(crate) fn is_closed(&self) -> bool {
-        self.gate.load(Ordering::Acquire) & CLOSED != 0
+        self.gate.is_closed()
     }
 
     /// Whether outside submissions are bounded.
@@ -91,12 +71,10 @@ impl Admission {
     /// Closes the gate, wakes blocked submitters (they return `Closed`), and waits until
     /// every admitted submitter has left.
     pub(crate) fn close(&self) {
-        self.gate.fetch_or(CLOSED, Ordering::AcqRel);
+        self.gate.close();
         drop(self.lock_room());
         self.room.notify_all();
-        while self.gate.load(Ordering::Acquire) >= IN_FLIGHT {
-            std::thread::yield_now();
-        }
+        self.gate.wait_settled();
     }
 
     /// Reserves a queue slot for a bounded submission; waits for one if `wait` is true.

@@ -1,7 +1,7 @@
 //! The pool handle: building, fork-join entry points, and the `pool_core::Pool` contract.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -9,6 +9,8 @@ use pool_core::{
     spawn_workers, BuildError, Job, Metrics, OverflowPolicy, Pool, PoolConfig, ShutdownError,
     ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
 };
+
+use pool_lifecycle::ShutdownOnce;
 
 use crate::admission::Reserve;
 use crate::builder::Builder;
@@ -40,12 +42,7 @@ pub struct WorkStealingPool {
     overflow: OverflowPolicy,
     workers: usize,
     /// The worker threads until `shutdown` joins them, then the report it returned.
-    state: Mutex<Lifecycle>,
-}
-
-enum Lifecycle {
-    Running(Vec<JoinHandle<()>>),
-    Stopped(ShutdownReport),
+    life: ShutdownOnce<Vec<JoinHandle<()>>>,
 }
 
 impl WorkStealingPool {
@@ -101,7 +98,7 @@ impl WorkStealingPool {
             registry,
             overflow: valid.overflow,
             workers,
-            state: Mutex::new(Lifecycle::Running(handles)),
+            life: ShutdownOnce::new(handles),
         })
     }
 
@@ -177,7 +174,8 @@ impl WorkStealingPool {
 
     fn submit_with(&self, job: Job, policy: OverflowPolicy) -> Result<(), SubmitError<Job>> {
         let registry = &*self.registry;
-        registry.counters.submitted(1);
+        // Each attempt is counted once, when its fate is known: accepted (inside the gate,
+        // before shutdown can read the report) or rejected (submitted and rejected at once).
         if WorkerThread::current_of(registry).is_some() {
             // From inside: unbounded, never waits; closing is checked, and a job that slips
             // past a concurrent close is still counted in `quiescence`, which shutdown
@@ -187,6 +185,7 @@ impl WorkStealingPool {
                 return Err(SubmitError::Closed(job));
             }
             registry.quiescence.add(1);
+            registry.counters.accepted(1);
             registry.inject_pool_job(job, false);
             return Ok(());
         }
@@ -197,8 +196,12 @@ impl WorkStealingPool {
         match registry.admission.reserve(policy == OverflowPolicy::Block) {
             Reserve::Granted => {}
             Reserve::Full if policy == OverflowPolicy::CallerRuns => {
+                // A pending unit, so a shutdown racing it waits for its outcome.
+                registry.quiescence.add(1);
+                registry.counters.accepted(1);
                 drop(pass);
                 registry.counters.run(job);
+                registry.quiescence.done(1);
                 return Ok(());
             }
             Reserve::Full => {
@@ -211,34 +214,35 @@ impl WorkStealingPool {
             }
         }
         registry.quiescence.add(1);
+        registry.counters.accepted(1);
         registry.inject_pool_job(job, registry.admission.is_bounded());
         drop(pass);
         Ok(())
     }
 
-    fn join_workers(&self, mode: ShutdownMode) -> ShutdownReport {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let handles = match &mut *state {
-            Lifecycle::Stopped(report) => return *report,
-            Lifecycle::Running(handles) => std::mem::take(handles),
-        };
+    /// Closes the gate and, in immediate mode, discards the queued pool jobs: what every
+    /// `shutdown` call does first, from any thread, before the holder.
+    fn close(&self, mode: ShutdownMode) {
         let registry = &*self.registry;
         registry.admission.close();
         if mode == ShutdownMode::Immediate {
             registry.discarding.store(true, Ordering::Release);
             registry.discard_queued();
         }
+    }
+
+    /// The holder's part, run once: wait for quiescence, stop and join the workers.
+    fn stop(&self, handles: &mut Vec<JoinHandle<()>>) -> ShutdownReport {
+        let registry = &*self.registry;
         registry.quiescence.wait();
         registry.terminate.store(true, Ordering::Release);
         registry.sleep.wake_all();
-        for handle in handles {
+        for handle in handles.drain(..) {
             // Workers run user code only under catch_unwind, so a join error cannot carry
             // anything the report needs.
             let _ = handle.join();
         }
-        let report = ShutdownReport::from(registry.counters.snapshot());
-        *state = Lifecycle::Stopped(report);
-        report
+        ShutdownReport::from(registry.counters.snapshot())
     }
 }
 
@@ -270,16 +274,19 @@ impl Pool for WorkStealingPool {
         }
     }
 
+    /// Closes, discards the queued pool jobs (immediate mode), waits until idle, joins the
+    /// workers.
+    ///
+    /// Concurrent and repeated calls, in any modes and from any threads, all return the
+    /// same report: the first to get there stops the pool, the others wait for it; an
+    /// immediate call racing a graceful one still discards what is queued. Attempts refused
+    /// after the report are counted in [`Pool::metrics`] only.
     fn shutdown(&self, mode: ShutdownMode) -> Result<ShutdownReport, ShutdownError> {
+        self.close(mode);
         if self.registry.id.is_current() {
-            self.registry.admission.close();
-            if mode == ShutdownMode::Immediate {
-                self.registry.discarding.store(true, Ordering::Release);
-                self.registry.discard_queued();
-            }
             return Err(ShutdownError::InsideWorker);
         }
-        Ok(self.join_workers(mode))
+        Ok(self.life.run(|handles| self.stop(handles)))
     }
 
     fn metrics(&self) -> Metrics {
@@ -309,7 +316,7 @@ impl Drop for WorkStealingPool {
             self.registry.terminate.store(true, Ordering::Release);
             self.registry.sleep.wake_all();
         } else {
-            self.join_workers(ShutdownMode::Graceful);
+            let _ = self.shutdown(ShutdownMode::Graceful);
         }
     }
 }

@@ -7,6 +7,7 @@
 mod execution;
 mod panics;
 mod policies;
+mod racing_shutdowns;
 mod shutdown;
 mod submission;
 mod waiting;
@@ -15,6 +16,7 @@ mod wakeup;
 pub use execution::{exactly_once, handle_results};
 pub use panics::panic_isolation;
 pub use policies::{collect_all_gathers_every_error, fail_fast_cancels_the_rest};
+pub use racing_shutdowns::{concurrent_shutdowns_agree, report_balances_while_refusals_race};
 pub use shutdown::{
     graceful_shutdown_accounting, immediate_shutdown_discards_queue, shutdown_racing_submitters,
 };

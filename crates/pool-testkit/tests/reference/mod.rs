@@ -81,7 +81,6 @@ impl ReferencePool {
 
     fn enqueue(&self, job: Job, may_wait: bool) -> Result<(), SubmitError<Job>> {
         let inner = &*self.inner;
-        inner.counters.submitted(1);
         let mut state = lock(&inner.state);
         loop {
             if state.closed {
@@ -101,8 +100,11 @@ impl ReferencePool {
                     state = inner.space.wait(state).unwrap_or_else(|p| p.into_inner());
                 }
                 OverflowPolicy::CallerRuns if may_wait => {
+                    inner.idle.add(1);
+                    inner.counters.accepted(1);
                     drop(state);
                     inner.counters.run(job);
+                    inner.idle.done(1);
                     return Ok(());
                 }
                 _ => {
@@ -112,6 +114,7 @@ impl ReferencePool {
             }
         }
         state.accepted += 1;
+        inner.counters.accepted(1);
         if inner.bug == Bug::LosesJobs && state.accepted % 1000 == 0 {
             // The bug: accepted, counted, never run.
             inner.counters.started();
@@ -211,6 +214,8 @@ impl Pool for ReferencePool {
         for t in std::mem::take(&mut *lock(&self.threads)) {
             let _ = t.join();
         }
+        // Jobs run on their callers (`CallerRuns`) count until they finish.
+        inner.idle.wait();
         let done = ShutdownReport::from(inner.counters.snapshot());
         *report = Some(done);
         Ok(done)

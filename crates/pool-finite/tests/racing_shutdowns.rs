@@ -1,0 +1,26 @@
+//! Issue 12, defects 1 and 2: concurrent shutdowns (any modes, any threads) all return,
+//! with equal reports; every report balances while refused submissions race it.
+//! (Not in the shared conformance list yet: pool-async times out on these checks.)
+
+use std::sync::Arc;
+
+use pool_core::{Pool, PoolConfig};
+use pool_testkit::checks;
+
+fn build(config: PoolConfig) -> Arc<dyn Pool> {
+    Arc::new(pool_finite::FinitePool::from_config(config).expect("valid config"))
+}
+
+#[test]
+fn concurrent_shutdowns_agree() {
+    for workers in [1, 2, 8] {
+        checks::concurrent_shutdowns_agree(build, workers);
+    }
+}
+
+#[test]
+fn report_balances_while_refusals_race() {
+    for workers in [1, 2, 8] {
+        checks::report_balances_while_refusals_race(build, workers);
+    }
+}
