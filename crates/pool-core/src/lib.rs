@@ -65,7 +65,7 @@ pub mod sync;
 mod threads;
 mod worker;
 
-pub use config::{OverflowPolicy, PoolConfig, ValidConfig};
+pub use config::{check_thread_count, OverflowPolicy, PoolConfig, ValidConfig};
 pub use error::{BuildError, BuildErrorKind, ShutdownError, SubmitError, TaskError, WaitIdleError};
 pub use ext::PoolExt;
 pub use group::{CancelToken, CollectAll, ErrorPolicy, FailFast, GroupError, TaskGroup};

@@ -6,7 +6,8 @@
 //! - [`checks`]: the checks themselves, as plain functions, for pools that need a custom
 //!   harness;
 //! - [`kernels`]: deterministic CPU workloads with sequential references;
-//! - [`fixtures`]: loopback servers and generated data for I/O workloads.
+//! - [`fixtures`]: loopback servers and generated data for I/O workloads;
+//! - [`refused`]: the settings every builder must refuse with an error, never a panic.
 //!
 //! A deadlock fails a check instead of hanging it: every wait goes through a watchdog.
 
@@ -14,6 +15,7 @@ pub mod fixtures;
 pub mod kernels;
 
 pub mod checks;
+pub mod refused;
 mod watchdog;
 
 pub use watchdog::{eventually, with_watchdog, Latch, DEADLOCK};
