@@ -52,6 +52,7 @@
 //! ```
 
 pub mod barrier;
+mod claim;
 mod config;
 mod error;
 mod ext;
