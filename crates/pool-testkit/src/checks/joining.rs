@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use pool_core::{Pool, PoolExt, ShutdownMode};
+use pool_core::{CollectAll, Pool, PoolExt, ShutdownMode, TaskGroup};
 
 use super::{config, scaled, Build};
 use crate::{with_watchdog, Latch, DEADLOCK};
@@ -117,5 +117,44 @@ pub fn join_inside_many_tasks_at_once(build: Build, workers: usize) {
             (jobs, jobs),
             "{report:?}"
         );
+    });
+}
+
+/// A [`TaskGroup`] waited on inside a task, on every worker at once: its tasks run on the
+/// waiting workers, and every result comes back.
+pub fn group_wait_inside_every_worker(build: Build, workers: usize) {
+    with_watchdog("group_wait_inside_every_worker", DEADLOCK, move || {
+        const TASKS: usize = 4;
+        let pool = build(config(workers));
+        let started = Arc::new(Latch::new(workers));
+        let outer: Vec<_> = (0..workers)
+            .map(|_| {
+                let (inner, started) = (pool.clone(), started.clone());
+                pool.spawn(move || {
+                    started.count_down();
+                    started.wait();
+                    let mut group = TaskGroup::new(&*inner, CollectAll);
+                    for i in 0..TASKS {
+                        group
+                            .spawn(move |_| Ok::<usize, ()>(i))
+                            .unwrap_or_else(|_| panic!("open pool"));
+                    }
+                    group
+                        .wait()
+                        .into_iter()
+                        .map(|r| r.expect("no task fails"))
+                        .sum::<usize>()
+                })
+                .unwrap_or_else(|_| panic!("open pool"))
+            })
+            .collect();
+        for handle in outer {
+            assert_eq!(
+                handle.join().expect("the outer task"),
+                (0..TASKS).sum::<usize>()
+            );
+        }
+        let report = pool.shutdown(ShutdownMode::Graceful).expect("from outside");
+        assert!(report.is_balanced(), "{report:?}");
     });
 }

@@ -14,7 +14,9 @@ mod waiting;
 mod wakeup;
 
 pub use execution::{exactly_once, handle_results};
-pub use joining::{join_inside_every_worker, join_inside_many_tasks_at_once};
+pub use joining::{
+    group_wait_inside_every_worker, join_inside_every_worker, join_inside_many_tasks_at_once,
+};
 pub use panics::panic_isolation;
 pub use policies::{collect_all_gathers_every_error, fail_fast_cancels_the_rest};
 pub use shutdown::{
