@@ -48,7 +48,8 @@ macro_rules! conformance_suite {
     };
     ($build:expr, inline_joins) => {
         $crate::conformance_suite!(@at $build;
-            [join_inside_every_worker, join_inside_many_tasks_at_once, group_wait_inside_every_worker];
+            [join_inside_every_worker, join_inside_many_tasks_at_once, group_wait_inside_every_worker,
+             join_runs_nothing_else_while_waiting];
             workers_1 = 1, workers_2 = 2, workers_8 = 8);
     };
     (@at $build:expr; $extras:tt; $($module:ident = $workers:expr),*) => {

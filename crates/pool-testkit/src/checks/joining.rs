@@ -158,3 +158,56 @@ pub fn group_wait_inside_every_worker(build: Build, workers: usize) {
         assert!(report.is_balanced(), "{report:?}");
     });
 }
+
+/// A joiner whose task already runs on another worker waits without running other queued
+/// tasks: one of those could join the joiner's own task, under it on its stack, and never
+/// return. Here task `T` joins `X` while `X` waits for `Y`, which runs on another worker;
+/// with `T` run on top of `X` this would hang. Needs a second worker to run `Y`, so at one
+/// worker there is nothing to check.
+pub fn join_runs_nothing_else_while_waiting(build: Build, workers: usize) {
+    if workers < 2 {
+        return;
+    }
+    with_watchdog(
+        "join_runs_nothing_else_while_waiting",
+        DEADLOCK,
+        move || {
+            let pool = build(config(workers));
+            let go = Arc::new(Latch::new(1));
+            let y_started = Arc::new(Latch::new(1));
+            let x_joining = Arc::new(Latch::new(1));
+            let x = {
+                let (inner, go, y_started, x_joining) = (
+                    pool.clone(),
+                    go.clone(),
+                    y_started.clone(),
+                    x_joining.clone(),
+                );
+                pool.spawn(move || {
+                    let y = {
+                        let y_started = y_started.clone();
+                        inner
+                            .spawn(move || {
+                                y_started.count_down();
+                                go.wait();
+                                1
+                            })
+                            .unwrap_or_else(|_| panic!("open pool"))
+                    };
+                    y_started.wait();
+                    x_joining.count_down();
+                    y.join().expect("y does not panic") + 1
+                })
+                .unwrap_or_else(|_| panic!("open pool"))
+            };
+            x_joining.wait();
+            let t = pool
+                .spawn(move || x.join().expect("x does not panic"))
+                .unwrap_or_else(|_| panic!("open pool"));
+            go.count_down();
+            assert_eq!(t.join().expect("t does not panic"), 2);
+            let report = pool.shutdown(ShutdownMode::Graceful).expect("from outside");
+            assert!(report.is_balanced(), "{report:?}");
+        },
+    );
+}

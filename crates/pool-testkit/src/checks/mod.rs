@@ -16,6 +16,7 @@ mod wakeup;
 pub use execution::{exactly_once, handle_results};
 pub use joining::{
     group_wait_inside_every_worker, join_inside_every_worker, join_inside_many_tasks_at_once,
+    join_runs_nothing_else_while_waiting,
 };
 pub use panics::panic_isolation;
 pub use policies::{collect_all_gathers_every_error, fail_fast_cancels_the_rest};
