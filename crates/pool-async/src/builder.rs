@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use pool_core::{BuildError, BuildErrorKind, OverflowPolicy, PoolConfig};
+use pool_core::{check_thread_count, BuildError, BuildErrorKind, OverflowPolicy, PoolConfig};
 use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
@@ -123,6 +123,9 @@ impl AsyncPoolBuilder {
         if threads == 0 {
             return Err(BuildError::new(BuildErrorKind::ZeroLimit("worker_threads")));
         }
+        // tokio sizes per-worker state before starting threads, and panics when it cannot
+        // start the first one: refuse a count no machine can run.
+        check_thread_count(threads)?;
         let bound = valid
             .queue_bound
             .map(|b| b.get().min(Semaphore::MAX_PERMITS));
@@ -137,7 +140,12 @@ impl AsyncPoolBuilder {
     /// # Errors
     /// - [`BuildErrorKind::ZeroWorkers`], [`BuildErrorKind::ZeroQueueBound`]: from the
     ///   shared [`PoolConfig`] checks.
+    /// - [`BuildErrorKind::ThreadName`] (a NUL in `thread_name`), [`BuildErrorKind::StackSize`]
+    ///   (a stack below [`PoolConfig::MIN_STACK_SIZE`]): from the same checks, before tokio
+    ///   (which would panic on the first) sees them.
     /// - [`BuildErrorKind::ZeroLimit`]: `concurrency(0)` or `worker_threads(0)`.
+    /// - [`BuildErrorKind::TooManyWorkers`]: `worker_threads` (or `workers`) above
+    ///   [`PoolConfig::MAX_WORKERS`].
     /// - [`BuildErrorKind::Spawn`]: the operating system refused a thread (for example an
     ///   absurd `stack_size`); no thread is left running.
     ///

@@ -99,6 +99,21 @@ fn absurd_stack_size_is_a_spawn_error() {
     assert!(std::error::Error::source(err.kind()).is_some());
 }
 
+/// Every value tokio or `std` would panic on or the OS would refuse (a NUL in the name, a
+/// stack too small or too large, more workers than can exist) is a `BuildError`.
+#[test]
+fn refused_settings_are_errors_not_panics() {
+    pool_testkit::refused::check_all(|config| AsyncPoolBuilder::from_config(config).build());
+    let err = AsyncPool::builder()
+        .worker_threads(PoolConfig::MAX_WORKERS + 1)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), BuildErrorKind::TooManyWorkers(_)),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn huge_limits_are_clamped_not_panics() {
     let pool = AsyncPool::builder()

@@ -64,6 +64,16 @@ impl Default for PoolConfig {
 }
 
 impl PoolConfig {
+    /// The most worker threads a pool may ask for. Far above any machine's cores, and low
+    /// enough that the per-worker state is allocated before the OS is asked for threads
+    /// without exhausting memory (a count near `usize::MAX` would abort on allocation).
+    pub const MAX_WORKERS: usize = 1 << 16;
+
+    /// The smallest worker stack accepted, in bytes. The OS silently raises smaller values
+    /// (0 included) to its own minimum, on which a job's first deep call or panic message
+    /// overflows the stack and aborts the process.
+    pub const MIN_STACK_SIZE: usize = 64 * 1024;
+
     /// The defaults: one worker per available core, unbounded queue, `Block`.
     pub fn new() -> PoolConfig {
         PoolConfig::default()
@@ -114,18 +124,33 @@ impl PoolConfig {
 
     /// Checks the settings.
     ///
+    /// Every value that `std::thread::Builder` would panic on, or that could only abort or
+    /// overflow later, is refused here, so no strategy's `build` can panic on its settings.
+    ///
     /// # Errors
     /// - [`BuildErrorKind::ZeroWorkers`] for `workers(0)`;
-    /// - [`BuildErrorKind::ZeroQueueBound`] for `queue_bound(Some(0))`.
+    /// - [`BuildErrorKind::TooManyWorkers`] for more than [`PoolConfig::MAX_WORKERS`];
+    /// - [`BuildErrorKind::ZeroQueueBound`] for `queue_bound(Some(0))`;
+    /// - [`BuildErrorKind::ThreadName`] for a thread name with a NUL byte;
+    /// - [`BuildErrorKind::StackSize`] for a stack below [`PoolConfig::MIN_STACK_SIZE`].
+    ///   Stacks too large for the OS fail later, as [`BuildErrorKind::Spawn`].
     ///
     /// ```
     /// use pool_core::{BuildErrorKind, PoolConfig};
     /// let err = PoolConfig::new().queue_bound(Some(0)).validate().unwrap_err();
     /// assert!(matches!(err.kind(), BuildErrorKind::ZeroQueueBound));
+    /// let err = PoolConfig::new().thread_name("a\0b").validate().unwrap_err();
+    /// assert!(matches!(err.kind(), BuildErrorKind::ThreadName(_)));
+    /// let err = PoolConfig::new().stack_size(0).validate().unwrap_err();
+    /// assert!(matches!(err.kind(), BuildErrorKind::StackSize(0)));
+    /// let err = PoolConfig::new().workers(usize::MAX).validate().unwrap_err();
+    /// assert!(matches!(err.kind(), BuildErrorKind::TooManyWorkers(_)));
     /// ```
     pub fn validate(&self) -> Result<ValidConfig, BuildError> {
         let workers =
             NonZeroUsize::new(self.workers).ok_or(BuildError::new(BuildErrorKind::ZeroWorkers))?;
+        check_thread_count(self.workers)?;
+        check_thread_settings(&self.thread_name, self.stack_size)?;
         let queue_bound = match self.queue_bound {
             None => None,
             Some(n) => {
@@ -140,6 +165,38 @@ impl PoolConfig {
             stack_size: self.stack_size,
         })
     }
+}
+
+/// Refuses a thread count above [`PoolConfig::MAX_WORKERS`]; for strategies with a thread
+/// count of their own (pool-async's runtime threads).
+///
+/// # Errors
+/// [`BuildErrorKind::TooManyWorkers`] with the count.
+///
+/// ```
+/// assert!(pool_core::check_thread_count(4).is_ok());
+/// assert!(pool_core::check_thread_count(usize::MAX).is_err());
+/// ```
+pub fn check_thread_count(threads: usize) -> Result<(), BuildError> {
+    if threads > PoolConfig::MAX_WORKERS {
+        return Err(BuildError::new(BuildErrorKind::TooManyWorkers(threads)));
+    }
+    Ok(())
+}
+
+/// The checks on what `std::thread::Builder` is given; shared with `spawn_workers`, which
+/// may get a `ValidConfig` built by hand.
+pub(crate) fn check_thread_settings(
+    name: &str,
+    stack_size: Option<usize>,
+) -> Result<(), BuildError> {
+    if name.contains('\0') {
+        return Err(BuildError::new(BuildErrorKind::ThreadName(name.to_owned())));
+    }
+    if let Some(bytes) = stack_size.filter(|&b| b < PoolConfig::MIN_STACK_SIZE) {
+        return Err(BuildError::new(BuildErrorKind::StackSize(bytes)));
+    }
+    Ok(())
 }
 
 /// Settings that passed [`PoolConfig::validate`].

@@ -263,6 +263,18 @@ pub enum BuildErrorKind {
     /// `concurrency(0)` and similar: a limit that must be positive was zero.
     #[error("{0} must be at least 1, got 0")]
     ZeroLimit(&'static str),
+    /// `thread_name` holds a NUL byte, which no OS thread name can carry.
+    #[error("thread name prefix {0:?} contains a NUL byte")]
+    ThreadName(String),
+    /// `stack_size` below [`PoolConfig::MIN_STACK_SIZE`](crate::PoolConfig::MIN_STACK_SIZE):
+    /// the OS would silently raise it to its own minimum, too small to run a job safely.
+    #[error("a worker stack of {0} bytes is below the minimum of {min} bytes", min = crate::PoolConfig::MIN_STACK_SIZE)]
+    StackSize(usize),
+    /// More workers (or runtime threads) than
+    /// [`PoolConfig::MAX_WORKERS`](crate::PoolConfig::MAX_WORKERS): a count no machine can
+    /// start, whose per-worker state alone could exhaust memory.
+    #[error("{0} worker threads is more than the maximum of {max}", max = crate::PoolConfig::MAX_WORKERS)]
+    TooManyWorkers(usize),
     /// The operating system refused to start a worker thread.
     #[error("could not spawn worker thread {index}")]
     Spawn {

@@ -67,6 +67,8 @@ pub(crate) fn hand_back<F: 'static>(err: SubmitError<Job>) -> SubmitError<F> {
 /// ```
 pub trait PoolExt: Pool {
     /// Submits a closure (as [`Pool::submit`] does) and returns a handle to its result.
+    /// Joining the handle from inside a task of the same pool is safe where the pool has
+    /// [`Pool::inline_joins`] (see [`JoinHandle::join`]).
     ///
     /// # Errors
     /// The closure back inside [`SubmitError::Full`] or [`SubmitError::Closed`].
@@ -77,6 +79,7 @@ pub trait PoolExt: Pool {
     {
         let (completer, handle) = JoinHandle::pair();
         let job = Job::from_runnable(Box::new(SpawnJob { f, completer }));
+        let (job, handle) = handle.claimable(job, self.inline_joins());
         self.submit(job).map_err(hand_back)?;
         Ok(handle)
     }
@@ -92,6 +95,7 @@ pub trait PoolExt: Pool {
     {
         let (completer, handle) = JoinHandle::pair();
         let job = Job::from_runnable(Box::new(SpawnJob { f, completer }));
+        let (job, handle) = handle.claimable(job, self.inline_joins());
         self.try_submit(job).map_err(hand_back)?;
         Ok(handle)
     }

@@ -4,8 +4,9 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::claim::{self, Claim};
 use crate::sync::{lock, wait, Arc, Condvar, Mutex};
-use crate::TaskError;
+use crate::{Job, PoolId, TaskError};
 
 enum State<T> {
     Pending,
@@ -30,6 +31,9 @@ struct Slot<T> {
 /// ```
 pub struct JoinHandle<T> {
     slot: Arc<Slot<T>>,
+    /// The task itself, for a joiner on a worker of a pool with
+    /// [`Pool::inline_joins`](crate::Pool::inline_joins).
+    claim: Option<Claim>,
 }
 
 /// The producing side of a [`JoinHandle`]. Dropping it without completing reports
@@ -57,15 +61,32 @@ impl<T> JoinHandle<T> {
             Completer {
                 slot: Some(slot.clone()),
             },
-            JoinHandle { slot },
+            JoinHandle { slot, claim: None },
         )
+    }
+
+    /// Queues `job` (which completes this handle) as a shell that this handle's joiner may
+    /// take over on a worker of `owner`; without an owner, `job` is returned as it is.
+    pub(crate) fn claimable(mut self, job: Job, owner: Option<PoolId>) -> (Job, JoinHandle<T>) {
+        match owner {
+            None => (job, self),
+            Some(owner) => {
+                let (shell, claim) = claim::split(job, owner);
+                self.claim = Some(claim);
+                (shell, self)
+            }
+        }
     }
 
     /// Blocks until the task has finished and returns its value.
     ///
-    /// Joining from inside a pool's worker blocks that worker; on a pool with no free worker
-    /// left to run the awaited task, that is a deadlock. Pools that can help while waiting
-    /// (recursive, work-stealing) offer their own waiting APIs for use inside tasks.
+    /// Called on a worker of the pool that runs the task, where that pool opts in with
+    /// [`Pool::inline_joins`](crate::Pool::inline_joins) (pool-recursive,
+    /// pool-work-stealing), a task no worker has started yet runs right here, on the
+    /// joiner's stack; a task already started elsewhere is waited for. So a task may spawn
+    /// children and join them, nested at any depth, at any worker count. On other pools
+    /// (pool-finite, pool-async) a join blocks the worker: once every worker waits for a
+    /// task still queued, that is a deadlock.
     ///
     /// # Errors
     /// The task's [`TaskError`]: it panicked, or it was cancelled or discarded unrun.
@@ -75,7 +96,10 @@ impl<T> JoinHandle<T> {
     /// c.complete(Err(pool_core::TaskError::cancelled()));
     /// assert!(h.join().unwrap_err().is_cancelled());
     /// ```
-    pub fn join(self) -> Result<T, TaskError> {
+    pub fn join(mut self) -> Result<T, TaskError> {
+        if let Some(claim) = self.claim.take() {
+            claim.run_if_unstarted();
+        }
         let mut state = lock(&self.slot.state);
         loop {
             if let Some(result) = take_ready(&mut state) {
@@ -85,7 +109,9 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// Like [`JoinHandle::join`], giving up after `timeout`.
+    /// Like [`JoinHandle::join`], giving up after `timeout`. It never runs the task on the
+    /// joiner (that could outlast the timeout), so on a worker of the task's pool it may
+    /// time out where `join` would not.
     ///
     /// # Errors
     /// `Err(self)` if the task has not finished in time, so the caller can wait again.

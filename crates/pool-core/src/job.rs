@@ -114,6 +114,11 @@ impl Job {
         self.0.run()
     }
 
+    /// The concrete value the job was made from, type-erased.
+    pub(crate) fn into_any(self) -> Box<dyn Any + Send> {
+        self.0.into_any()
+    }
+
     /// Recovers the value the job was made from, if it was made from a `T`.
     ///
     /// # Errors
@@ -128,7 +133,7 @@ impl Job {
     /// assert!(job.downcast::<u32>().is_err());
     /// ```
     pub fn downcast<T: 'static>(self) -> Result<T, DowncastError> {
-        match self.0.into_any().downcast::<T>() {
+        match self.into_any().downcast::<T>() {
             Ok(value) => Ok(*value),
             Err(_) => Err(DowncastError),
         }

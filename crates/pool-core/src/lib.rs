@@ -26,6 +26,10 @@
 //!   job's handle ([`TaskError::into_panic`]) or, for a job without one, is counted.
 //! - **No self-deadlock on waiting.** `wait_idle` and `shutdown` called from one of the
 //!   pool's own workers return an error instead of waiting for themselves.
+//! - **Joining inside a task.** Where a pool has [`Pool::inline_joins`] (pool-recursive,
+//!   pool-work-stealing), a task may join a handle of a task of the same pool: the joiner
+//!   runs it if no worker has started it, so this never deadlocks at any worker count.
+//!   Elsewhere such a join blocks its worker (see [`JoinHandle::join`]).
 //! - **Happens-before.** What a submitter did before `submit` is visible to the job; what a
 //!   job did is visible after `wait_idle`, `shutdown` or its handle's `join` returns.
 //!
@@ -52,6 +56,7 @@
 //! ```
 
 pub mod barrier;
+mod claim;
 mod config;
 mod error;
 mod ext;
@@ -65,7 +70,7 @@ pub mod sync;
 mod threads;
 mod worker;
 
-pub use config::{OverflowPolicy, PoolConfig, ValidConfig};
+pub use config::{check_thread_count, OverflowPolicy, PoolConfig, ValidConfig};
 pub use error::{BuildError, BuildErrorKind, ShutdownError, SubmitError, TaskError, WaitIdleError};
 pub use ext::PoolExt;
 pub use group::{CancelToken, CollectAll, ErrorPolicy, FailFast, GroupError, TaskGroup};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Job, Metrics, ShutdownError, SubmitError, WaitIdleError};
+use crate::{Job, Metrics, PoolId, ShutdownError, SubmitError, WaitIdleError};
 
 /// The contract every workpools strategy implements, over type-erased [`Job`]s, so that a
 /// harness can hold an `Arc<dyn Pool>`. The typed conveniences (`spawn`, `execute`) live in
@@ -71,6 +71,24 @@ pub trait Pool: Send + Sync {
 
     /// The number of workers (for the async pool, its concurrency limit).
     fn workers(&self) -> usize;
+
+    /// Whether a worker that joins one of this pool's tasks runs it itself when no worker
+    /// has started it yet, and if so the [`PoolId`] its workers are marked with
+    /// ([`PoolId::enter`]). This is the hook behind
+    /// [`JoinHandle::join`](crate::JoinHandle::join) from inside a task: with it, a task
+    /// may spawn a child and join it at any worker count, one included, without deadlock.
+    ///
+    /// `None` (the default): a join from a worker blocks that worker, which deadlocks the
+    /// pool once every worker waits for a task still queued. Pools built for nested work
+    /// (pool-recursive, pool-work-stealing) return `Some`; each task spawned through
+    /// [`PoolExt`](crate::PoolExt) or a [`TaskGroup`](crate::TaskGroup) then costs one more
+    /// allocation (the shared cell the queue and the handle take the task from).
+    ///
+    /// A task its joiner ran is tallied when a worker reaches its queue entry, as
+    /// completed; its panic, if any, goes to its handle.
+    fn inline_joins(&self) -> Option<PoolId> {
+        None
+    }
 }
 
 /// How [`Pool::shutdown`] treats jobs still queued.

@@ -3,7 +3,8 @@
 use std::io;
 use std::thread::{Builder, JoinHandle};
 
-use crate::{BuildError, BuildErrorKind, ValidConfig};
+use crate::config::check_thread_settings;
+use crate::{check_thread_count, BuildError, BuildErrorKind, ValidConfig};
 
 /// Spawns `config.workers` threads named `"{prefix}-{index}"`, each running the body that
 /// `make_body(index)` returns.
@@ -12,8 +13,14 @@ use crate::{BuildError, BuildErrorKind, ValidConfig};
 /// already started return, e.g. by closing the queue), those threads are joined, and the
 /// spawn error is returned: no thread is left running.
 ///
+/// The name and stack size are checked again before any thread starts (a [`ValidConfig`]
+/// can be built by hand), so a NUL in the name is an error here, not a panic in `std`.
+///
 /// # Errors
-/// [`BuildErrorKind::Spawn`] with the index of the worker that failed to start.
+/// - [`BuildErrorKind::ThreadName`], [`BuildErrorKind::StackSize`],
+///   [`BuildErrorKind::TooManyWorkers`]: as in [`PoolConfig::validate`](crate::PoolConfig::validate);
+///   no thread was started.
+/// - [`BuildErrorKind::Spawn`] with the index of the worker that failed to start.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,6 +44,8 @@ where
     M: FnMut(usize) -> B,
     B: FnOnce() + Send + 'static,
 {
+    check_thread_count(config.workers.get())?;
+    check_thread_settings(&config.thread_name, config.stack_size)?;
     spawn_all(
         config.workers.get(),
         |index| {
@@ -105,6 +114,22 @@ mod tests {
         assert!(std::error::Error::source(err.kind()).is_some());
         // Both started threads were stopped and joined before the error came back.
         assert_eq!(exited.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn hand_built_config_with_a_nul_name_is_an_error_not_a_panic() {
+        let mut config = PoolConfig::new().workers(2).validate().unwrap();
+        config.thread_name = "bad\0name".to_owned();
+        let err = spawn_workers(&config, |_| || {}, || {}).unwrap_err();
+        assert!(matches!(err.kind(), BuildErrorKind::ThreadName(_)));
+    }
+
+    #[test]
+    fn hand_built_config_with_a_tiny_stack_is_an_error() {
+        let mut config = PoolConfig::new().workers(1).validate().unwrap();
+        config.stack_size = Some(0);
+        let err = spawn_workers(&config, |_| || {}, || {}).unwrap_err();
+        assert!(matches!(err.kind(), BuildErrorKind::StackSize(0)));
     }
 
     #[test]

@@ -45,3 +45,10 @@ fn thread_names_follow_the_prefix() {
         .expect("no panic");
     assert_eq!(name.as_deref(), Some("named-0"));
 }
+
+/// Every value the OS or `std` would refuse (a NUL in the name, a stack too small or too
+/// large, more workers than can exist) is a `BuildError` from `build`, never a panic.
+#[test]
+fn refused_settings_are_errors_not_panics() {
+    pool_testkit::refused::check_all(FinitePool::from_config);
+}

@@ -142,3 +142,37 @@ fn capacity_one_two_workers_every_job_submits_two_children() {
         assert!(pool.metrics().is_balanced());
     });
 }
+
+/// pool-finite does not opt in to `Pool::inline_joins`: a job that joins its own child on a
+/// one-worker pool would wait forever (shown here with a timeout); the child runs once the
+/// job returns, and joining it from outside works.
+#[test]
+fn join_inside_a_worker_waits_for_a_free_worker() {
+    with_watchdog(
+        "join_inside_a_worker_waits_for_a_free_worker",
+        Duration::from_secs(30),
+        || {
+            let pool = Arc::new(
+                FinitePool::builder()
+                    .workers(1)
+                    .build()
+                    .expect("valid pool"),
+            );
+            assert!(pool.inline_joins().is_none());
+            let inner = pool.clone();
+            let child = pool
+                .spawn(move || {
+                    let child = inner.spawn(|| 7).unwrap_or_else(|_| panic!("open pool"));
+                    child
+                        .join_timeout(Duration::from_millis(100))
+                        .expect_err("the only worker is this one")
+                })
+                .unwrap_or_else(|_| panic!("open pool"))
+                .join()
+                .expect("the job does not panic");
+            assert_eq!(child.join().expect("the child ran"), 7);
+            let report = pool.shutdown(ShutdownMode::Graceful).expect("from outside");
+            assert!(report.is_balanced(), "{report:?}");
+        },
+    );
+}

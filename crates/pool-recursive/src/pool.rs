@@ -9,7 +9,7 @@ use std::time::Duration;
 use crossbeam_deque::Worker;
 use pool_core::sync::Arc;
 use pool_core::{
-    spawn_workers, BuildError, ErrorPolicy, Job, Metrics, OverflowPolicy, Pool, PoolConfig,
+    spawn_workers, BuildError, ErrorPolicy, Job, Metrics, OverflowPolicy, Pool, PoolConfig, PoolId,
     ShutdownError, ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
 };
 
@@ -326,6 +326,12 @@ impl Pool for RecursivePool {
 
     fn workers(&self) -> usize {
         self.registry.workers()
+    }
+
+    /// A task that spawns a child and joins it runs the child itself if no worker took it
+    /// yet, so `spawn(..).join()` inside a task never deadlocks the pool.
+    fn inline_joins(&self) -> Option<PoolId> {
+        Some(self.registry.id)
     }
 }
 

@@ -27,6 +27,13 @@ fn from_config_errors_spawn_failure_is_an_error_not_a_panic() {
     assert!(matches!(err.kind(), BuildErrorKind::Spawn { index: 0, .. }));
 }
 
+/// `from_config` `# Errors`: every value the OS or `std` would refuse (a NUL in the name, a
+/// stack too small or too large, more workers than can exist) is an error, never a panic.
+#[test]
+fn from_config_errors_refused_settings_are_errors_not_panics() {
+    pool_testkit::refused::check_all(RecursivePool::from_config);
+}
+
 /// Shutdown returns the same accounting when called again, and the pool reports its
 /// configured worker count.
 #[test]

@@ -5,5 +5,6 @@ pool_testkit::conformance_suite!(
         std::sync::Arc::new(
             pool_recursive::RecursivePool::from_config(config).expect("valid config"),
         )
-    }
+    },
+    inline_joins
 );

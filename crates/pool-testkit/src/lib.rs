@@ -6,7 +6,8 @@
 //! - [`checks`]: the checks themselves, as plain functions, for pools that need a custom
 //!   harness;
 //! - [`kernels`]: deterministic CPU workloads with sequential references;
-//! - [`fixtures`]: loopback servers and generated data for I/O workloads.
+//! - [`fixtures`]: loopback servers and generated data for I/O workloads;
+//! - [`refused`]: the settings every builder must refuse with an error, never a panic.
 //!
 //! A deadlock fails a check instead of hanging it: every wait goes through a watchdog.
 
@@ -14,6 +15,7 @@ pub mod fixtures;
 pub mod kernels;
 
 pub mod checks;
+pub mod refused;
 mod watchdog;
 
 pub use watchdog::{eventually, with_watchdog, Latch, DEADLOCK};
@@ -29,6 +31,10 @@ pub mod __private {
 /// `Arc<dyn Pool>`; the generated modules `workers_1`, `workers_2` and `workers_8` each hold
 /// one `#[test]` per function in [`checks`].
 ///
+/// A pool whose joiners run unstarted tasks themselves ([`Pool::inline_joins`](pool_core::Pool::inline_joins))
+/// declares it with `inline_joins` after the closure, which adds the checks of joining
+/// from inside a task (a pool without it would deadlock on them, by design).
+///
 /// ```ignore
 /// // tests/conformance.rs of a strategy crate
 /// pool_testkit::conformance_suite!(|config: pool_core::PoolConfig| -> std::sync::Arc<dyn pool_core::Pool> {
@@ -38,9 +44,15 @@ pub mod __private {
 #[macro_export]
 macro_rules! conformance_suite {
     ($build:expr) => {
-        $crate::conformance_suite!(@at $build; workers_1 = 1, workers_2 = 2, workers_8 = 8);
+        $crate::conformance_suite!(@at $build; []; workers_1 = 1, workers_2 = 2, workers_8 = 8);
     };
-    (@at $build:expr; $($module:ident = $workers:expr),*) => {
+    ($build:expr, inline_joins) => {
+        $crate::conformance_suite!(@at $build;
+            [join_inside_every_worker, join_inside_many_tasks_at_once, group_wait_inside_every_worker,
+             join_runs_nothing_else_while_waiting];
+            workers_1 = 1, workers_2 = 2, workers_8 = 8);
+    };
+    (@at $build:expr; $extras:tt; $($module:ident = $workers:expr),*) => {
         $(
             mod $module {
                 #[allow(unused_imports)]
@@ -52,7 +64,7 @@ macro_rules! conformance_suite {
                     ($build)(config)
                 }
 
-                $crate::conformance_suite!(@tests $workers;
+                $crate::conformance_suite!(@tests $workers; $extras;
                     exactly_once,
                     handle_results,
                     panic_isolation,
@@ -71,11 +83,17 @@ macro_rules! conformance_suite {
             }
         )*
     };
-    (@tests $workers:expr; $($check:ident),*) => {
+    (@tests $workers:expr; [$($extra:ident),*]; $($check:ident),*) => {
         $(
             #[test]
             fn $check() {
                 $crate::checks::$check(build, $workers);
+            }
+        )*
+        $(
+            #[test]
+            fn $extra() {
+                $crate::checks::$extra(build, $workers);
             }
         )*
     };

@@ -6,8 +6,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use pool_core::{
-    spawn_workers, BuildError, Job, Metrics, OverflowPolicy, Pool, PoolConfig, ShutdownError,
-    ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
+    spawn_workers, BuildError, Job, Metrics, OverflowPolicy, Pool, PoolConfig, PoolId,
+    ShutdownError, ShutdownMode, ShutdownReport, SubmitError, WaitIdleError,
 };
 
 use pool_lifecycle::ShutdownOnce;
@@ -295,6 +295,12 @@ impl Pool for WorkStealingPool {
 
     fn workers(&self) -> usize {
         self.workers
+    }
+
+    /// A task that spawns a child and joins it runs the child itself if no worker took it
+    /// yet, so `spawn(..).join()` inside a task never deadlocks the pool.
+    fn inline_joins(&self) -> Option<PoolId> {
+        Some(self.registry.id)
     }
 }
 

@@ -29,3 +29,11 @@ fn errors_spawn_failure_is_an_error_not_a_panic() {
         .unwrap_err();
     assert!(matches!(err.kind(), BuildErrorKind::Spawn { index: 0, .. }));
 }
+
+/// Every value the OS or `std` would refuse (a NUL in the name, a stack too small or too
+/// large, more workers than can exist) is a `BuildError` from `build`, never a panic.
+#[test]
+#[cfg_attr(miri, ignore = "miri does not model a refused thread spawn")]
+fn errors_refused_settings_are_errors_not_panics() {
+    pool_testkit::refused::check_all(WorkStealingPool::from_config);
+}

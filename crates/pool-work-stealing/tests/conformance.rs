@@ -11,5 +11,6 @@ pool_testkit::conformance_suite!(
         std::sync::Arc::new(
             pool_work_stealing::WorkStealingPool::from_config(config).expect("valid config"),
         )
-    }
+    },
+    inline_joins
 );

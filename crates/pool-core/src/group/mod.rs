@@ -168,7 +168,8 @@ where
 /// A group of fallible tasks on one pool, folded by an [`ErrorPolicy`].
 ///
 /// Each task gets the group's [`CancelToken`]. Waiting joins every task's handle, so call
-/// [`TaskGroup::wait`] from outside the pool (or from a pool that can help while it waits).
+/// [`TaskGroup::wait`] from outside the pool, or from a task of a pool with
+/// [`Pool::inline_joins`] (see [`JoinHandle::join`]).
 ///
 /// ```
 /// use pool_core::{CollectAll, FailFast, Pool, TaskGroup};
@@ -242,6 +243,7 @@ where
             shared: self.shared.clone(),
             completer,
         }));
+        let (job, handle) = handle.claimable(job, self.pool.inline_joins());
         self.pool.submit(job).map_err(hand_back)?;
         self.handles.push(handle);
         Ok(())

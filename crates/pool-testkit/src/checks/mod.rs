@@ -5,6 +5,7 @@
 //! deadlock fails it. [`conformance_suite!`](crate::conformance_suite) calls them all.
 
 mod execution;
+mod joining;
 mod panics;
 mod policies;
 mod racing_shutdowns;
@@ -14,6 +15,10 @@ mod waiting;
 mod wakeup;
 
 pub use execution::{exactly_once, handle_results};
+pub use joining::{
+    group_wait_inside_every_worker, join_inside_every_worker, join_inside_many_tasks_at_once,
+    join_runs_nothing_else_while_waiting,
+};
 pub use panics::panic_isolation;
 pub use policies::{collect_all_gathers_every_error, fail_fast_cancels_the_rest};
 pub use racing_shutdowns::{concurrent_shutdowns_agree, report_balances_while_refusals_race};
