@@ -15,14 +15,16 @@ use pool_core::{
 };
 use tokio::sync::TryAcquireError;
 
+use crate::closures;
 use crate::handle::block_on;
 use crate::pool::AsyncPool;
-use crate::task::spawn_job;
 
 impl AsyncPool {
     fn admit_job(&self, job: Job, holds_slot: bool) -> Result<(), SubmitError<Job>> {
-        let (job, ticket) = self.inner.admit(job, holds_slot)?;
-        spawn_job(&self.inner, job, ticket);
+        // No permit at admission: a permit held by a closure still in the queue could leave
+        // every runner waiting for one behind it.
+        let (job, ticket) = self.inner.admit_with(job, holds_slot, false)?;
+        closures::push(&self.inner, job, ticket);
         Ok(())
     }
 }

@@ -69,7 +69,7 @@ impl DrainReport {
 
 impl Inner {
     /// Step 3: cancels what is left, recording which tasks.
-    fn cancel_rest(&self) {
+    fn cancel_rest(self: &Arc<Self>) {
         self.recording.store(true, Ordering::Release);
         self.cancel_all();
     }
@@ -204,7 +204,10 @@ impl AsyncPool {
         Ok(report)
     }
 
+    /// Step 4, after the runners (which live on the runtime's blocking threads) are told
+    /// to exit: no closure can be admitted any more.
     fn stop_owned_runtime(&self) {
+        self.inner.closures.stop();
         if let Some(runtime) = lock_std(&self.runtime).take() {
             stop_runtime(runtime);
         }
