@@ -228,7 +228,8 @@ impl Inner {
 /// See the [crate documentation](crate) for the guarantees, and [`AsyncPoolBuilder`] for
 /// the settings. Futures go in with [`submit`](AsyncPool::submit) (async backpressure)
 /// or [`try_submit`](AsyncPool::try_submit); closures through the
-/// [`Pool`](pool_core::Pool) trait (they run on tokio's blocking threads).
+/// [`Pool`](pool_core::Pool) trait (they run on runner loops on tokio's blocking threads,
+/// never on an async worker).
 ///
 /// ```
 /// use pool_async::AsyncPool;

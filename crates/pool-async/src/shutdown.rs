@@ -9,7 +9,7 @@
 //! 3. **Cancel** (only if the timeout passed): start recording cancelled task ids, close
 //!    the run permits (queued tasks give up without running) and raise the
 //!    cancel-running signal (running futures are dropped at their next `.await`). Then
-//!    wait until nothing is pending: closures already running on blocking threads cannot be
+//!    wait until nothing is pending: closures already running on runner threads cannot be
 //!    interrupted and are waited for.
 //! 4. **Stop** (sync variants, owned runtime only): shut the runtime down and join its
 //!    threads.

@@ -33,22 +33,25 @@ fn each_of_100k_closures_runs_exactly_once() {
 
 #[test]
 fn a_closure_blocking_100ms_does_not_stall_async_tasks() {
-    guarded("a_closure_blocking_100ms_does_not_stall_async_tasks", || {
-        // One async worker: a closure run on it would hold every task below for 100 ms.
-        let pool = pool(8, 1);
-        pool.execute(|| std::thread::sleep(Duration::from_millis(100)))
-            .unwrap();
-        pool_testkit::eventually("the closure runs", || pool.metrics().running == 1);
-        let start = Instant::now();
-        let task = pool.try_submit(async { Instant::now() }).unwrap();
-        let ran_at = task.join().unwrap();
-        let blocked = pool.metrics().running == 1;
-        pool.wait_idle().unwrap();
-        assert!(
-            !blocked || ran_at.duration_since(start) < Duration::from_millis(100),
-            "the async task waited for the blocking closure"
-        );
-    });
+    guarded(
+        "a_closure_blocking_100ms_does_not_stall_async_tasks",
+        || {
+            // One async worker: a closure run on it would hold every task below for 100 ms.
+            let pool = pool(8, 1);
+            pool.execute(|| std::thread::sleep(Duration::from_millis(100)))
+                .unwrap();
+            pool_testkit::eventually("the closure runs", || pool.metrics().running == 1);
+            let start = Instant::now();
+            let task = pool.try_submit(async { Instant::now() }).unwrap();
+            let ran_at = task.join().unwrap();
+            let blocked = pool.metrics().running == 1;
+            pool.wait_idle().unwrap();
+            assert!(
+                !blocked || ran_at.duration_since(start) < Duration::from_millis(100),
+                "the async task waited for the blocking closure"
+            );
+        },
+    );
 }
 
 #[test]
