@@ -12,11 +12,11 @@
 //! instructions and two cross-thread wake-ups per empty closure (13-31 s for 10^6 of them
 //! on the shared VM) and 324 bytes per queued closure (a tokio task waiting for a permit);
 //! the runners cost 646 instructions per empty closure (`tokio::spawn` of an empty task:
-//! 1,835) and 60 bytes per queued closure (a 32-byte entry plus the boxed closure), and a runner that finishes a
-//! closure takes the next without sleeping. Running closures on the async workers would be
-//! as cheap as `tokio::spawn` but lets one blocking closure stall the runtime, so it is
-//! not offered through this trait: submit a future (`try_submit(async move { .. })`) for
-//! short CPU work that must run on the workers.
+//! 1,835) and 60 bytes per queued closure (a 32-byte entry plus the boxed closure), and a
+//! runner that finishes a closure takes the next without sleeping. Running closures on the
+//! async workers would be as cheap as `tokio::spawn` but lets one blocking closure stall
+//! the runtime, so it is not offered through this trait: submit a future
+//! (`try_submit(async move { .. })`) for short CPU work that must run on the workers.
 
 use std::time::Duration;
 
