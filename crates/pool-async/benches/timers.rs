@@ -16,7 +16,7 @@
 //! median of each side and the median of the per-pair ratios, which drifting background
 //! load affects far less than two separate criterion runs.
 //!
-//! - `closures_10k_empty`: the `Pool`-trait path (closures on blocking threads), beside
+//! - `closures_10k_empty`: the `Pool`-trait path (closures on the pool's runner loops), beside
 //!   plain `spawn_blocking`, to show what a closure costs here (no target: CPU-bound work
 //!   belongs on the other pools).
 //!

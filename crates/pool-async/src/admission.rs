@@ -137,8 +137,15 @@ impl Admission {
     }
 
     /// Admits a task, with a permit if one is free and nobody is queued for one.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn admit(&self) -> Admit {
+        self.admit_with(true)
+    }
+
+    /// Admits a task; it takes a free permit only if `want_permit` (a closure does not:
+    /// its runner takes one when it starts it, so no permit sits in the closure queue).
+    #[inline]
+    pub(crate) fn admit_with(&self, want_permit: bool) -> Admit {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             if state & CLOSED != 0 {
@@ -147,7 +154,7 @@ impl Admission {
             if state / PENDING >= MAX_PENDING {
                 return Admit::Full;
             }
-            let permit = state & (QUEUED | SHUT) == 0 && holders(state) < self.limit;
+            let permit = want_permit && state & (QUEUED | SHUT) == 0 && holders(state) < self.limit;
             let next = state + PENDING + if permit { HOLDER } else { 0 };
             // AcqRel: ordered with `close` (see the module docs); Acquire pairs with the
             // previous holder's Release of the permit.

@@ -4,6 +4,7 @@
 
 mod admission;
 mod builder;
+mod closures;
 mod group;
 mod handle;
 mod pool;

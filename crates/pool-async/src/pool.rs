@@ -12,6 +12,7 @@ use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::admission::{Admission, Admit};
+use crate::closures::Closures;
 use crate::group::AsyncGroup;
 use crate::handle::TaskHandle;
 use crate::signal::Signal;
@@ -58,6 +59,8 @@ pub(crate) struct Inner {
     /// Raised by a shutdown whose timeout passed: running tasks stop at their next await.
     pub(crate) cancel_running: Signal,
     pub(crate) recording: AtomicBool,
+    /// The queue of closures submitted through the `Pool` trait and their runners.
+    pub(crate) closures: Closures,
     pub(crate) log: Mutex<CancelLog>,
     /// Written by every submission: alone on its line.
     next_id: CachePadded<AtomicU64>,
@@ -156,7 +159,17 @@ impl Inner {
         value: T,
         holds_slot: bool,
     ) -> Result<(T, Ticket), SubmitError<T>> {
-        match self.admission.admit() {
+        self.admit_with(value, holds_slot, true)
+    }
+
+    /// [`Inner::admit`], taking a free run permit only if `want_permit`.
+    pub(crate) fn admit_with<T>(
+        &self,
+        value: T,
+        holds_slot: bool,
+        want_permit: bool,
+    ) -> Result<(T, Ticket), SubmitError<T>> {
+        match self.admission.admit_with(want_permit) {
             Admit::WithPermit => {
                 self.return_slot(holds_slot);
                 Ok((
@@ -194,16 +207,17 @@ impl Inner {
         }
     }
 
-    /// Queued tasks give up: those waiting for a permit, and those admitted with one that
-    /// have not started.
-    pub(crate) fn discard_queued(&self) {
+    /// Queued tasks give up: those waiting for a permit, those admitted with one that
+    /// have not started, and the closures no runner has taken yet.
+    pub(crate) fn discard_queued(self: &Arc<Self>) {
         self.discard_queued.store(true, Ordering::Release);
         self.admission.shut();
+        crate::closures::discard(self);
     }
 
     /// Cancels every task: queued ones never start, running futures stop at their next
     /// `.await`. Closures already running on blocking threads finish.
-    pub(crate) fn cancel_all(&self) {
+    pub(crate) fn cancel_all(self: &Arc<Self>) {
         self.discard_queued();
         self.cancel_running.cancel();
     }
@@ -214,7 +228,8 @@ impl Inner {
 /// See the [crate documentation](crate) for the guarantees, and [`AsyncPoolBuilder`] for
 /// the settings. Futures go in with [`submit`](AsyncPool::submit) (async backpressure)
 /// or [`try_submit`](AsyncPool::try_submit); closures through the
-/// [`Pool`](pool_core::Pool) trait (they run on tokio's blocking threads).
+/// [`Pool`](pool_core::Pool) trait (they run on runner loops on tokio's blocking threads,
+/// never on an async worker).
 ///
 /// ```
 /// use pool_async::AsyncPool;
@@ -306,6 +321,7 @@ impl AsyncPool {
             caller_running: AtomicU64::new(0),
             cancel_running: Signal::default(),
             recording: AtomicBool::new(false),
+            closures: Closures::new(limit),
             log: Mutex::new(CancelLog::default()),
             next_id: CachePadded::new(AtomicU64::new(0)),
         };
@@ -455,6 +471,7 @@ impl Drop for AsyncPool {
     fn drop(&mut self) {
         self.inner.close();
         self.inner.cancel_all();
+        self.inner.closures.stop();
         if let Some(runtime) = lock_std(&self.runtime).take() {
             stop_runtime(runtime);
         }

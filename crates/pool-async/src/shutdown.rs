@@ -9,7 +9,7 @@
 //! 3. **Cancel** (only if the timeout passed): start recording cancelled task ids, close
 //!    the run permits (queued tasks give up without running) and raise the
 //!    cancel-running signal (running futures are dropped at their next `.await`). Then
-//!    wait until nothing is pending: closures already running on blocking threads cannot be
+//!    wait until nothing is pending: closures already running on runner threads cannot be
 //!    interrupted and are waited for.
 //! 4. **Stop** (sync variants, owned runtime only): shut the runtime down and join its
 //!    threads.
@@ -69,7 +69,7 @@ impl DrainReport {
 
 impl Inner {
     /// Step 3: cancels what is left, recording which tasks.
-    fn cancel_rest(&self) {
+    fn cancel_rest(self: &Arc<Self>) {
         self.recording.store(true, Ordering::Release);
         self.cancel_all();
     }
@@ -204,7 +204,10 @@ impl AsyncPool {
         Ok(report)
     }
 
+    /// Step 4, after the runners (which live on the runtime's blocking threads) are told
+    /// to exit: no closure can be admitted any more.
     fn stop_owned_runtime(&self) {
+        self.inner.closures.stop();
         if let Some(runtime) = lock_std(&self.runtime).take() {
             stop_runtime(runtime);
         }

@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use pool_core::{Job, Outcome, TaskId};
+use pool_core::{Outcome, TaskId};
 
 use crate::admission::NoPermit;
 use crate::handle::TaskHandle;
@@ -91,12 +91,12 @@ impl TaskGuard {
     }
 
     /// Takes ownership of a run permit just acquired, given back when the guard drops.
-    fn keep_permit(&self) {
+    pub(crate) fn keep_permit(&self) {
         self.holds_permit.set(true);
     }
 
     /// Gives the queue slot back: the task holds a run permit now.
-    fn release_slot(&self) {
+    pub(crate) fn release_slot(&self) {
         if self.holds_slot.replace(false) {
             if let Some(slots) = &self.inner.slots {
                 slots.add_permits(1);
@@ -104,13 +104,13 @@ impl TaskGuard {
         }
     }
 
-    fn started(&self) {
+    pub(crate) fn started(&self) {
         self.release_slot();
         // Not counted here: a running task is one holding a permit (see `Inner::metrics`).
         self.stage.set(Stage::Running);
     }
 
-    fn finished(&self, outcome: Outcome) {
+    pub(crate) fn finished(&self, outcome: Outcome) {
         self.stage.set(Stage::Done(outcome));
     }
 }
@@ -291,43 +291,6 @@ async fn wait_for_permit(inner: &Inner, group: Option<&Signal>) -> Option<()> {
         }
     })
     .await
-}
-
-/// Hands an admitted closure to tokio's blocking pool once it has a run permit.
-pub(crate) fn spawn_job(inner: &Arc<Inner>, job: Job, ticket: Ticket) {
-    let id = inner.next_task_id();
-    let guard = TaskGuard::new(inner.clone(), id, ticket);
-    if ticket.permit {
-        return dispatch(inner, guard, job);
-    }
-    // Fast path: a free permit (none is free while others wait).
-    match inner.admission.try_acquire() {
-        Ok(()) => dispatch(inner, guard, job),
-        Err(NoPermit::Shut) => drop((job, guard)),
-        Err(NoPermit::Busy) => {
-            let task_inner = inner.clone();
-            inner.handle.spawn(async move {
-                if task_inner.admission.acquire().await.is_ok() {
-                    dispatch(&task_inner, guard, job);
-                }
-            });
-        }
-    }
-}
-
-/// Runs a closure that just got its run permit on a blocking thread.
-fn dispatch(inner: &Arc<Inner>, guard: TaskGuard, job: Job) {
-    guard.keep_permit();
-    guard.release_slot();
-    if inner.discard_queued.load(Ordering::Acquire) {
-        return drop((job, guard));
-    }
-    inner.handle.spawn_blocking(move || {
-        guard.started();
-        let outcome = job.run();
-        guard.finished(outcome);
-        drop(guard);
-    });
 }
 
 #[cfg(all(test, not(loom)))]
