@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use crate::contender::IoMode;
-use crate::contenders::Entry;
+use pool_testkit::kernels::SpinCalibration;
+
+use crate::contenders::{Entry, Program};
+use crate::fixtures::FixtureSpec;
 use crate::record::Cell;
-use crate::workloads::{Family, Scale, Workload};
+use crate::workloads::{Env, Family, Scale, Workload};
 
 /// The settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,7 +68,11 @@ impl Plan {
     ) -> Vec<Cell> {
         let mut cells = Vec::new();
         for w in workloads {
+            let external = w.external(&placeholder_env(cores)).is_some();
             for e in contenders {
+                if e.program != Program::InProcess && !external {
+                    continue;
+                }
                 for (workers, concurrency) in self.points(w.family(), e, cores) {
                     cells.push(Cell {
                         workload: w.name().to_owned(),
@@ -115,6 +122,17 @@ impl Plan {
         } else {
             vec![(Some(self.fixed_workers), Some(self.fixed_workers))]
         }
+    }
+}
+
+/// An environment without fixtures: enough to ask a workload whether it has an
+/// external description (it answers `Some(Err(_))` for a missing fixture).
+fn placeholder_env(cores: usize) -> Env {
+    Env {
+        cores,
+        concurrency: cores,
+        spin: SpinCalibration::from_nanos_per_iteration(1.0),
+        fixtures: FixtureSpec::default(),
     }
 }
 
