@@ -9,12 +9,12 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::contenders::{self, Entry, Program};
+use crate::external::{go_source_dir, GoProgram};
 use crate::fixtures::{FixtureSpec, Fixtures};
 use crate::matrix::Plan;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
-use crate::runner::rounds::{run_workload, Event, Stopping};
-use crate::external::{go_source_dir, GoProgram};
 use crate::runner::launch_for;
+use crate::runner::rounds::{run_workload, Event, Stopping};
 use crate::workloads::{self, Env, Scale, Workload};
 use crate::{estimate, machine, report, terminal};
 
@@ -65,7 +65,7 @@ pub struct RunArgs {
     #[arg(long, group = "size")]
     pub quick: bool,
     /// Reference sizes and the full sweeps (every contender and workload, workers 1, 2, 4,
-    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 811 cells, estimated
+    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 859 cells, estimated
     /// at 46 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
     /// 1/1.3-1/1.5 of it, so expect 30-35 minutes on a quiet machine).
     #[arg(long, group = "size")]

@@ -134,6 +134,10 @@ impl GoProgram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::FixtureSpec;
+    use crate::workloads::{self, Env, Scale};
+    use pool_testkit::fixtures::LinkGraph;
+    use pool_testkit::kernels::SpinCalibration;
 
     #[test]
     fn a_job_serialises_with_its_kind_tag() {
@@ -142,6 +146,75 @@ mod tests {
         assert_eq!(json, r#"{"kind":"sleep","n":3,"wait_ns":5}"#);
         let back: ExternalJob = serde_json::from_str(&json).expect("back");
         assert_eq!(back, job);
+    }
+
+    fn env(fixtures: FixtureSpec) -> Env {
+        Env {
+            cores: 2,
+            concurrency: 2,
+            spin: SpinCalibration::from_nanos_per_iteration(1.0),
+            fixtures,
+        }
+    }
+
+    fn external(name: &str, fixtures: FixtureSpec) -> Option<Result<ExternalJob, String>> {
+        let w = workloads::find(Scale::Smoke, name).expect("workload");
+        w.external(&env(fixtures))
+            .map(|r| r.map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn the_descriptions_carry_the_in_process_parameters() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().expect("addr");
+        let files = tempfile::tempdir().expect("tempdir");
+        crate::fixtures::write_files(files.path(), 3, 10).expect("files");
+        let expected_sum: u64 = (0..3)
+            .flat_map(|i| std::fs::read(files.path().join(format!("f{i}.bin"))).expect("read"))
+            .map(u64::from)
+            .sum();
+        let fixtures = FixtureSpec {
+            http: Some(addr),
+            graph: (11, 64, 3),
+            files_dir: Some(files.path().to_path_buf()),
+            files: (3, 10),
+            ..FixtureSpec::default()
+        };
+        let sleep = ExternalJob::Sleep {
+            n: 64,
+            wait_ns: 1_000_000,
+        };
+        assert_eq!(external("sleep", fixtures.clone()), Some(Ok(sleep)));
+        let get = ExternalJob::Get {
+            n: 64,
+            addr,
+            path: "/bytes/256".into(),
+            len: 256,
+            refusals_ok: false,
+        };
+        assert_eq!(external("tcp-rr", fixtures.clone()), Some(Ok(get)));
+        let dir = files.path().to_path_buf();
+        let read = ExternalJob::Files {
+            dir,
+            count: 3,
+            expected_sum,
+        };
+        assert_eq!(external("files", fixtures.clone()), Some(Ok(read)));
+        let pages = LinkGraph::generate(11, 64, 3).reachable_from(0).len() as u64;
+        let crawl = ExternalJob::Crawl {
+            addr,
+            root: 0,
+            expected_pages: pages,
+        };
+        assert_eq!(external("crawl", fixtures.clone()), Some(Ok(crawl)));
+        // Without fixtures: a setup error, not a missing description.
+        assert!(matches!(
+            external("tcp-rr", FixtureSpec::default()),
+            Some(Err(_))
+        ));
+        // Workloads without a description.
+        for name in ["empty", "fib-join", "dirwalk", "mixed", "latency-50"] {
+            assert_eq!(external(name, fixtures.clone()), None, "{name}");
+        }
     }
 
     #[test]

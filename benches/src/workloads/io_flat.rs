@@ -11,8 +11,8 @@
 //! the server's `a..z` pattern); `files` checks the sum of every byte of every file
 //! against a sequential read.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -22,8 +22,8 @@ use super::io::{
 };
 use super::{check, short, Env, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, IoMode};
-use crate::external::ExternalJob;
 use crate::estimate::{io_lanes, job_cost, times, waves, SLEEP_SLACK};
+use crate::external::ExternalJob;
 use crate::measure::Clock;
 use crate::record::Cell;
 
