@@ -20,7 +20,7 @@ test -s "$out/README.md" || { echo "missing results index"; exit 1; }
 ls "$run_dir"/figures/*.svg >/dev/null
 # Every output parses: JSON, CSV (same row count as samples), SVG (XML).
 python3 - "$run_dir" <<'PY'
-import csv, json, sys, pathlib, xml.dom.minidom
+import csv, json, shutil, sys, pathlib, xml.dom.minidom
 d = pathlib.Path(sys.argv[1])
 data = json.loads((d / "results.json").read_text())
 rows = list(csv.DictReader(open(d / "raw.csv")))
@@ -35,6 +35,15 @@ assert "## Which pool for which workload" in summary
 assert all(n in summary for n in names), "a contender is missing from summary.md"
 assert "## Findings" in summary, "summary.md has no Findings"
 families = {s["family"] for s in data["samples"]}
+# The Go contenders: ok with go, unsupported with the install hint without it.
+go = [s for s in data["samples"] if s["contender"] in ("go-pool", "go-per-task")]
+assert go, "no Go cells planned"
+if shutil.which("go"):
+    bad = [(s["workload"], s["contender"], s["status"], s["error"]) for s in go if s["status"] != "ok"]
+    assert not bad, f"Go cells not ok: {bad}"
+else:
+    assert all(s["status"] == "unsupported" and "apt-get install golang-go" in s["error"] for s in go)
+    print("SKIPPED: go not found (apt-get install golang-go): Go cells recorded unsupported")
 for fam in families:
     page = d / f"family-{fam}.md"
     assert page.is_file() and page.read_text().strip(), f"missing {page.name}"

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::contenders::{self, Entry};
+use crate::contenders::{self, Entry, Program};
+use crate::external::{go_source_dir, GoProgram};
 use crate::fixtures::{FixtureSpec, Fixtures};
 use crate::matrix::Plan;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
+use crate::runner::launch_for;
 use crate::runner::rounds::{run_workload, Event, Stopping};
-use crate::runner::spec_for;
 use crate::workloads::{self, Env, Scale, Workload};
 use crate::{estimate, machine, report, terminal};
 
@@ -64,8 +65,8 @@ pub struct RunArgs {
     #[arg(long, group = "size")]
     pub quick: bool,
     /// Reference sizes and the full sweeps (every contender and workload, workers 1, 2, 4,
-    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 811 cells, estimated
-    /// at 46 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
+    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 859 cells, estimated
+    /// at 48 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
     /// 1/1.3-1/1.5 of it, so expect 30-35 minutes on a quiet machine).
     #[arg(long, group = "size")]
     pub full: bool,
@@ -293,7 +294,8 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     };
     let (mut samples, mut rounds, mut conditions) = (Vec::new(), Vec::new(), Vec::new());
     let spin_ns = meta.spin_ns_per_iter;
-    let make_spec = |cell: &Cell| spec_for(cell, &plan, cores, spin_ns, &spec);
+    let go = build_go(&cells, &cs);
+    let make_spec = |cell: &Cell| launch_for(cell, &plan, cores, spin_ns, &spec, go.as_ref());
     for w in &ws {
         let mine: Vec<Cell> = cells
             .iter()
@@ -329,6 +331,23 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     // The only line on stdout, for scripts: the run folder.
     println!("{}", dir.display());
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// Builds the Go program once, next to this binary (`<target>/<profile>/go/go-cell`),
+/// when the plan has Go cells; `None` when it has none.
+fn build_go(cells: &[Cell], cs: &[Entry]) -> Option<GoProgram> {
+    let go_cell = |c: &Cell| {
+        cs.iter()
+            .any(|e| e.name == c.contender && e.program == Program::Go)
+    };
+    if !cells.iter().any(go_cell) {
+        return None;
+    }
+    let out = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("go")))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT).join("go"));
+    Some(GoProgram::build("go", &go_source_dir(), &out))
 }
 
 /// A run seed from the clock, for runs without `--seed`.

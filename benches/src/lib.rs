@@ -31,6 +31,7 @@ pub mod app;
 pub mod contender;
 pub mod contenders;
 pub mod estimate;
+pub mod external;
 pub mod fixtures;
 pub mod machine;
 pub mod matrix;

@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use crate::contender::IoMode;
-use crate::contenders::Entry;
+use pool_testkit::kernels::SpinCalibration;
+
+use crate::contenders::{Entry, Program};
+use crate::fixtures::FixtureSpec;
 use crate::record::Cell;
-use crate::workloads::{Family, Scale, Workload};
+use crate::workloads::{Env, Family, Scale, Workload};
 
 /// The settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,7 +68,11 @@ impl Plan {
     ) -> Vec<Cell> {
         let mut cells = Vec::new();
         for w in workloads {
+            let external = w.external(&placeholder_env(cores)).is_some();
             for e in contenders {
+                if e.program != Program::InProcess && !external {
+                    continue;
+                }
                 for (workers, concurrency) in self.points(w.family(), e, cores) {
                     cells.push(Cell {
                         workload: w.name().to_owned(),
@@ -118,6 +125,17 @@ impl Plan {
     }
 }
 
+/// An environment without fixtures: enough to ask a workload whether it has an
+/// external description (it answers `Some(Err(_))` for a missing fixture).
+fn placeholder_env(cores: usize) -> Env {
+    Env {
+        cores,
+        concurrency: cores,
+        spin: SpinCalibration::from_nanos_per_iteration(1.0),
+        fixtures: FixtureSpec::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,7 +151,10 @@ mod tests {
                 let has = cells
                     .iter()
                     .any(|x| x.workload == w.name() && x.contender == c.name);
-                assert_eq!(has, !c.flat_only || w.family() == Family::CpuFlat);
+                let external =
+                    c.program == Program::InProcess || w.external(&placeholder_env(2)).is_some();
+                let want = (!c.flat_only || w.family() == Family::CpuFlat) && external;
+                assert_eq!(has, want, "{} {}", w.name(), c.name);
             }
         }
     }
@@ -150,8 +171,39 @@ mod tests {
             &crate::contenders::all(),
             2,
         );
-        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat workload.
-        assert_eq!(cells.len(), 811);
+        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat
+        // workload, plus the Go contenders on the four external workloads (go-pool at 11
+        // concurrency levels, go-per-task once).
+        assert_eq!(cells.len(), 811 + 4 * (11 + 1));
+    }
+
+    #[test]
+    fn go_cells_are_planned_only_on_workloads_with_an_external_description() {
+        let plan = Plan::new(Scale::Quick, 2);
+        let ws = crate::workloads::all(Scale::Quick);
+        let cells = plan.cells(&ws, &crate::contenders::all(), 2);
+        let go =
+            |name: &str| -> Vec<&Cell> { cells.iter().filter(|c| c.contender == name).collect() };
+        let mut workloads: Vec<&str> = go("go-per-task")
+            .iter()
+            .map(|c| c.workload.as_str())
+            .collect();
+        workloads.sort_unstable();
+        assert_eq!(workloads, ["crawl", "files", "sleep", "tcp-rr"]);
+        assert!(go("go-per-task").iter().all(|c| c.workers.is_none()));
+        // The post's pool over the blocking pools' sweep: workers = c.
+        let pool: Vec<_> = go("go-pool")
+            .iter()
+            .filter(|c| c.workload == "sleep")
+            .map(|c| (c.workers, c.concurrency))
+            .collect();
+        let want: Vec<_> = plan
+            .concurrency
+            .iter()
+            .map(|&c| (Some(c), Some(c)))
+            .collect();
+        assert_eq!(pool, want);
+        assert_eq!(go("go-pool").len(), 4 * plan.concurrency.len());
     }
 
     #[test]

@@ -95,21 +95,40 @@ pub struct Entry {
     /// Whether it is measured on CPU-flat workloads only (the harness floor, which has no
     /// queue, concurrency or trees to offer).
     pub flat_only: bool,
-    /// The constructor.
+    /// Where it runs: in the harness's own cell process, or as an external program.
+    pub program: Program,
+    /// The constructor (of an in-process contender; an external one answers
+    /// `unsupported` here).
     pub build: Build,
+}
+
+/// Where a contender runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Program {
+    /// In `pool-bench cell`, driven through [`Contender`].
+    InProcess,
+    /// In the Go program of `benches/go/` ([`crate::external`]), on workloads that
+    /// describe themselves as data ([`crate::workloads::Workload::external`]).
+    Go,
+}
+
+/// The constructor of a contender that runs outside this process.
+fn external_only(_: Sizing) -> Result<Box<dyn Contender>, ContenderError> {
+    Err(ContenderError::Unsupported(
+        "in-process runs (it is an external program)",
+    ))
 }
 
 impl Entry {
     /// What kind of contender it is, as `pool-bench list` shows it.
     pub fn kind(&self) -> &'static str {
-        if self.flat_only {
-            "harness floor"
-        } else if self.single {
-            "single thread"
-        } else if self.bounded {
-            "bounded"
-        } else {
-            "unbounded"
+        match (self.program, self.bounded) {
+            (Program::Go, true) => "bounded, Go goroutines",
+            (Program::Go, false) => "unbounded, Go goroutines",
+            _ if self.flat_only => "harness floor",
+            _ if self.single => "single thread",
+            _ if self.bounded => "bounded",
+            _ => "unbounded",
         }
     }
 }
@@ -123,6 +142,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(finite::build(s)?)),
         },
         Entry {
@@ -131,6 +151,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(Recursive::new(s)?)),
         },
         Entry {
@@ -139,6 +160,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(WorkStealing::new(s)?)),
         },
         Entry {
@@ -147,6 +169,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(Async::new(s)?)),
         },
         Entry {
@@ -155,6 +178,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(RayonPool::new(s.workers)?)),
         },
         Entry {
@@ -163,6 +187,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(TokioRuntime::new(s.workers)?)),
         },
         Entry {
@@ -171,6 +196,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |s| Ok(Box::new(ThreadpoolCrate::new(s.workers)?)),
         },
         Entry {
@@ -179,6 +205,7 @@ pub fn all() -> Vec<Entry> {
             bounded: false,
             single: false,
             flat_only: false,
+            program: Program::InProcess,
             build: |_| Ok(Box::new(ThreadPerTask::new())),
         },
         Entry {
@@ -187,6 +214,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: true,
             flat_only: false,
+            program: Program::InProcess,
             build: |_| Ok(Box::new(Sequential::new())),
         },
         Entry {
@@ -195,7 +223,28 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: true,
             flat_only: true,
+            program: Program::InProcess,
             build: |_| Ok(Box::new(Floor::new())),
+        },
+        // The blog post's own alternatives, in Go: its finite pool (c goroutines ranging
+        // over one channel) and one goroutine per task.
+        Entry {
+            name: "go-pool",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: false,
+            flat_only: false,
+            program: Program::Go,
+            build: external_only,
+        },
+        Entry {
+            name: "go-per-task",
+            io_mode: IoMode::Blocking,
+            bounded: false,
+            single: false,
+            flat_only: false,
+            program: Program::Go,
+            build: external_only,
         },
     ]
 }

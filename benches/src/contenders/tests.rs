@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use pool_core::Job;
 
-use super::{all, Sizing};
+use super::{all, Program, Sizing};
 use crate::contender::{Contender, ContenderError, Forker, IoMode, Spawner, TreeTask, Work};
 
 fn with_watchdog(name: &str, f: impl FnOnce() + Send + 'static) {
@@ -37,7 +37,8 @@ fn each_flat(f: fn(&dyn Contender)) {
 }
 
 fn each_of(entries: impl Iterator<Item = super::Entry>, f: fn(&dyn Contender)) {
-    for e in entries {
+    // External contenders are driven by their own program, not through `Contender`.
+    for e in entries.filter(|e| e.program == Program::InProcess) {
         for w in [1, 2, 8] {
             if (e.single || !e.bounded) && w > 1 {
                 continue;
@@ -173,7 +174,15 @@ fn names_are_unique_and_match_the_adapters() {
     let entries = all();
     for (i, e) in entries.iter().enumerate() {
         assert!(entries[i + 1..].iter().all(|o| o.name != e.name));
-        assert_eq!((e.build)(Sizing::workers(2)).expect("build").name(), e.name);
+        match e.program {
+            Program::InProcess => {
+                assert_eq!((e.build)(Sizing::workers(2)).expect("build").name(), e.name);
+            }
+            Program::Go => assert!(matches!(
+                (e.build)(Sizing::workers(2)),
+                Err(ContenderError::Unsupported(_))
+            )),
+        }
     }
     assert!(super::find("rayon").is_some() && super::find("nope").is_none());
 }

@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use super::{CellSpec, Reply, DONE, REP};
+use super::{CellSpec, Launch, Reply, DONE, REP};
 use crate::measure::cpu_time;
 use crate::record::{Cell, Sample, Status};
 
@@ -43,6 +43,24 @@ impl CellProcess {
         let mut command = Command::new(exe);
         command.args(["cell", "--spec", &json]);
         CellProcess::spawn(command, cell, timeout)
+    }
+
+    /// Starts the process `launch` describes (see [`CellProcess::start`]).
+    ///
+    /// # Errors
+    /// As [`CellProcess::start`]; a [`Launch::Refused`] cell's own record.
+    pub fn launch(launch: &Launch, timeout: Duration) -> Result<CellProcess, Box<Sample>> {
+        match launch {
+            Launch::Harness(spec) => CellProcess::start(spec, timeout),
+            Launch::External { program, spec } => {
+                let json = serde_json::to_string(spec)
+                    .map_err(|e| fail(&spec.cell, Status::Failed, format!("spec: {e}")))?;
+                let mut command = Command::new(program);
+                command.args(["--spec", &json]);
+                CellProcess::spawn(command, &spec.cell, timeout)
+            }
+            Launch::Refused(s) => Err(s.clone()),
+        }
     }
 
     /// Starts `command` as the process of `cell` (it must speak the protocol of

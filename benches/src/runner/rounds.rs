@@ -20,7 +20,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use super::process::CellProcess;
-use super::CellSpec;
+use super::Launch;
 use crate::machine;
 use crate::matrix::Plan;
 use crate::record::{Cell, Sample, Status, WorkloadConditions, WorkloadRounds};
@@ -132,12 +132,12 @@ impl Slot {
 }
 
 /// Measures one workload's `cells` (all of the same workload) in rounds.
-/// `spec` builds each cell's spec; `report` hears of each round and of each cell's end
+/// `spec` says how to start each cell; `report` hears of each round and of each cell's end
 /// (between repetitions, never while one runs).
 pub fn run_workload(
     workload: &str,
     cells: &[Cell],
-    spec: &dyn Fn(&Cell) -> CellSpec,
+    spec: &dyn Fn(&Cell) -> Launch,
     stopping: Stopping,
     run_seed: u64,
     report: &mut dyn FnMut(Event<'_>),
@@ -170,7 +170,7 @@ pub fn run_workload(
             continue;
         }
         let t = Instant::now();
-        let process = CellProcess::start(&spec(&slot.cell), stopping.timeout);
+        let process = CellProcess::launch(&spec(&slot.cell), stopping.timeout);
         slot.used = t.elapsed();
         match process {
             Ok(p) => slot.process = Some(p),

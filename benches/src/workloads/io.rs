@@ -35,6 +35,7 @@ use pool_core::Job;
 
 use crate::contender::{Contender, ContenderError, IoMode, TaskFuture, Work};
 use crate::estimate::{cpu_lanes, io_lanes, job_cost, times, waves, CONNECTION};
+use crate::external::ExternalJob;
 use crate::fixtures::http_get_async;
 use crate::measure::Clock;
 use crate::record::Cell;
@@ -210,6 +211,20 @@ impl Requests {
             compute: self.compute,
         };
         Ok(flat_output(c, env, self.n, &model, witness))
+    }
+
+    /// The jobs as data for an external contender: plain GETs (no compute).
+    ///
+    /// # Errors
+    /// No server.
+    pub(super) fn external(&self, env: &Env) -> Result<ExternalJob, WorkloadError> {
+        Ok(ExternalJob::Get {
+            n: self.n,
+            addr: http_addr(env)?,
+            path: Responses::new(self.len).path(),
+            len: self.len as u64,
+            refusals_ok: false,
+        })
     }
 
     /// Waves of compute, service time and a connection, or the compute and connections

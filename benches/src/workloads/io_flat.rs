@@ -11,6 +11,7 @@
 //! the server's `a..z` pattern); `files` checks the sum of every byte of every file
 //! against a sequential read.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -22,6 +23,7 @@ use super::io::{
 use super::{check, short, Env, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, IoMode};
 use crate::estimate::{io_lanes, job_cost, times, waves, SLEEP_SLACK};
+use crate::external::ExternalJob;
 use crate::measure::Clock;
 use crate::record::Cell;
 
@@ -109,6 +111,12 @@ impl Workload for Sleep {
     fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
         waves(self.n, io_lanes(cell, self.n), self.d + SLEEP_SLACK) + times(self.n, job_cost(cell))
     }
+    fn external(&self, _env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        Some(Ok(ExternalJob::Sleep {
+            n: self.n,
+            wait_ns: self.d.as_nanos() as u64,
+        }))
+    }
 }
 
 /// `n` request/response exchanges with the loopback server (`/bytes/<body>`).
@@ -142,6 +150,9 @@ impl Workload for TcpRr {
     fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {
         self.0.rep_estimate(env, cell)
     }
+    fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        Some(self.0.external(env))
+    }
 }
 
 /// Reading one 16 KiB file from the page cache, open to close (errs long).
@@ -155,6 +166,27 @@ pub struct Files {
 
 fn byte_sum(bytes: &[u8]) -> u64 {
     bytes.iter().map(|&b| u64::from(b)).sum()
+}
+
+impl Files {
+    /// The files' folder, their count, and the sum of their bytes read sequentially
+    /// (once per process).
+    fn expected_sum(&self, env: &Env) -> Result<(PathBuf, u32, u64), WorkloadError> {
+        let dir = fixture_dir(env.fixtures.files_dir.as_deref(), "files")?;
+        let count = env.fixtures.files.0;
+        let expected = self
+            .expected
+            .get_or_init(|| {
+                (0..count).try_fold(0_u64, |acc, i| {
+                    std::fs::read(dir.join(format!("f{i}.bin")))
+                        .map(|b| acc + byte_sum(&b))
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .clone()
+            .map_err(WorkloadError::Setup)?;
+        Ok((dir, count, expected))
+    }
 }
 
 impl Workload for Files {
@@ -180,19 +212,7 @@ impl Workload for Files {
         env: &Env,
         clock: &mut Clock,
     ) -> Result<Output, WorkloadError> {
-        let dir = fixture_dir(env.fixtures.files_dir.as_deref(), "files")?;
-        let count = env.fixtures.files.0;
-        let expected = self
-            .expected
-            .get_or_init(|| {
-                (0..count).try_fold(0_u64, |acc, i| {
-                    std::fs::read(dir.join(format!("f{i}.bin")))
-                        .map(|b| acc + byte_sum(&b))
-                        .map_err(|e| e.to_string())
-                })
-            })
-            .clone()
-            .map_err(WorkloadError::Setup)?;
+        let (dir, count, expected) = self.expected_sum(env)?;
         let sum = Arc::new(AtomicU64::new(0));
         let errors = Arc::new(IoErrors::default());
         clock.start();
@@ -219,5 +239,15 @@ impl Workload for Files {
         let count = u64::from(env.fixtures.files.0);
         let lanes = io_lanes(cell, count).min(env.cores as u64).max(1) as u32;
         times(count, FILE_READ) / lanes + times(count, job_cost(cell))
+    }
+    fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        Some(
+            self.expected_sum(env)
+                .map(|(dir, count, expected_sum)| ExternalJob::Files {
+                    dir,
+                    count,
+                    expected_sum,
+                }),
+        )
     }
 }

@@ -24,6 +24,7 @@ use super::io::{fixture_dir, http_addr, IoErrors};
 use super::{check, Env, Family, InFlight, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, IoMode, Spawner, TreeTask};
 use crate::estimate::{cpu_lanes, io_lanes, spawn_cost, times, waves, CONNECTION};
+use crate::external::ExternalJob;
 use crate::fixtures::http_get_async;
 use crate::measure::Clock;
 use crate::record::Cell;
@@ -199,6 +200,13 @@ impl Workload for Crawl {
             .max(times(pages, CONNECTION) / cpu_lanes(cell, env.cores))
             + times(levels, each)
             + times(pages, spawn_cost(cell))
+    }
+    fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        Some(http_addr(env).map(|addr| ExternalJob::Crawl {
+            addr,
+            root: 0,
+            expected_pages: reachable(env),
+        }))
     }
 }
 

@@ -37,6 +37,7 @@ use pool_testkit::kernels::SpinCalibration;
 use serde::{Deserialize, Serialize};
 
 use crate::contender::{Contender, ContenderError};
+use crate::external::ExternalJob;
 use crate::fixtures::FixtureSpec;
 use crate::measure::Clock;
 use crate::record::{Cell, Sample};
@@ -248,6 +249,16 @@ pub trait Workload: Send + Sync {
     /// parameters and the per-job costs in [`crate::estimate`]; it errs long. Used by
     /// `pool-bench run --dry-run`.
     fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration;
+    /// The repetition described as data, with the parameters [`Workload::run`] uses,
+    /// for contenders that run outside this process (the Go program); `None` when the
+    /// workload has no such description.
+    ///
+    /// # Errors
+    /// `Some(Err(_))` when the description needs a fixture the run did not start.
+    fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        let _ = env;
+        None
+    }
 }
 
 /// Every workload at `scale`, in report order.

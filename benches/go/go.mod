@@ -1,0 +1,3 @@
+module workpools/benches/go
+
+go 1.19
