@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::contender::IoMode;
 use crate::contenders::Entry;
 use crate::record::Cell;
-use crate::workloads::{Family, Scale, Workload};
+use crate::workloads::{Family, Scale, Workload, DOWNSTREAM_SWEEP};
 
 /// The settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +82,18 @@ impl Plan {
         cells
     }
 
+    /// The concurrency levels of an I/O `family`: the plan's, plus, for the downstream
+    /// workloads, the levels just below, at and above the service's capacity.
+    pub fn concurrency_for(&self, family: Family) -> Vec<usize> {
+        let mut levels = self.concurrency.clone();
+        if family == Family::Downstream {
+            levels.extend(DOWNSTREAM_SWEEP);
+            levels.sort_unstable();
+            levels.dedup();
+        }
+        levels
+    }
+
     /// `(workers, concurrency)` points of one contender for one family.
     fn points(
         &self,
@@ -101,9 +113,9 @@ impl Plan {
         if family.is_cpu() {
             self.workers.iter().map(|&w| (Some(w), Some(w))).collect()
         } else if family.is_io() {
-            self.concurrency
-                .iter()
-                .map(|&c| {
+            self.concurrency_for(family)
+                .into_iter()
+                .map(|c| {
                     let workers = if e.io_mode == IoMode::Async {
                         c.min(cores)
                     } else {
@@ -150,8 +162,32 @@ mod tests {
             &crate::contenders::all(),
             2,
         );
-        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat workload.
-        assert_eq!(cells.len(), 811);
+        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat
+        // workload (811), tokio-unbounded's one cell per workload (22) and the two
+        // downstream workloads' 80 cells each.
+        assert_eq!(cells.len(), 993);
+    }
+
+    #[test]
+    fn downstream_cells_sit_below_at_and_above_the_capacity_at_every_scale() {
+        let k = crate::fixtures::DOWNSTREAM_CAPACITY;
+        for scale in [Scale::Smoke, Scale::Quick, Scale::Full] {
+            let plan = Plan::new(scale, 2);
+            let cells = plan.cells(&crate::workloads::all(scale), &crate::contenders::all(), 2);
+            let levels = |name: &str| -> Vec<Option<usize>> {
+                cells
+                    .iter()
+                    .filter(|c| c.workload == "downstream-refuse" && c.contender == name)
+                    .map(|c| c.concurrency)
+                    .collect()
+            };
+            let finite = levels("finite");
+            for c in [k / 2, k, 2 * k] {
+                assert!(finite.contains(&Some(c)), "{scale:?}: {finite:?}");
+            }
+            assert_eq!(levels("tokio-unbounded"), [None], "once, unbounded");
+            assert_eq!(levels("thread-per-task"), [None]);
+        }
     }
 
     #[test]

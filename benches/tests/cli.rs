@@ -169,10 +169,13 @@ fn list_names_every_contender() {
         "tokio",
         "threadpool",
         "thread-per-task",
+        "tokio-unbounded",
         "sequential",
         "floor",
         "crawl",
         "latency-90",
+        "downstream-queue",
+        "downstream-refuse",
     ] {
         assert!(text.contains(name), "{name}");
     }
