@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pool_testkit::fixtures::{DirTree, DirTreeSpec, HttpServer, LinkGraph, ServerConfig};
+use pool_testkit::fixtures::{DirTree, DirTreeSpec, HttpServer, LinkGraph, Overload, ServerConfig};
 use pool_testkit::kernels::SplitMix64;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,12 +35,46 @@ pub struct FixtureSpec {
     pub tree_root: Option<PathBuf>,
     /// The tree's expected `(dirs, files, bytes)`.
     pub tree_expected: (u64, u64, u64),
+    /// The downstream service that queues beyond its capacity (`downstream-queue`).
+    #[serde(default)]
+    pub downstream_queue: Option<SocketAddr>,
+    /// The downstream service that answers 503 beyond it (`downstream-refuse`).
+    #[serde(default)]
+    pub downstream_refuse: Option<SocketAddr>,
+    /// Their capacity `K`: requests in service at once.
+    #[serde(default)]
+    pub downstream_capacity: usize,
+}
+
+/// The downstream services' capacity `K` (their handler threads).
+pub const DOWNSTREAM_CAPACITY: usize = 16;
+
+/// Starts a downstream service of capacity `capacity` in `overload` mode, with the
+/// run's service time; its queue holds a whole repetition (every request at once).
+///
+/// # Errors
+/// The fixture's error.
+pub fn start_downstream(
+    capacity: usize,
+    service: Duration,
+    overload: Overload,
+) -> Result<HttpServer, pool_testkit::fixtures::FixtureError> {
+    let config = ServerConfig {
+        service_time: service,
+        handler_threads: capacity,
+        backlog: 4096,
+        overload,
+        ..ServerConfig::default()
+    };
+    HttpServer::start(LinkGraph::generate(1, 1, 0), config)
 }
 
 /// The running fixtures; dropping it stops the server and removes the files.
 #[derive(Debug)]
 pub struct Fixtures {
     server: HttpServer,
+    /// The downstream services, queue and refuse mode; held to keep them running.
+    _downstream: [HttpServer; 2],
     files: tempfile::TempDir,
     tree: DirTree,
     spec: FixtureSpec,
@@ -76,6 +110,10 @@ impl Fixtures {
         };
         let server = HttpServer::start(LinkGraph::generate(graph.0, graph.1, graph.2), config)
             .map_err(|e| format!("http server: {e}"))?;
+        let queue = start_downstream(DOWNSTREAM_CAPACITY, service, Overload::Queue)
+            .map_err(|e| format!("downstream server: {e}"))?;
+        let refuse = start_downstream(DOWNSTREAM_CAPACITY, service, Overload::Refuse)
+            .map_err(|e| format!("downstream server: {e}"))?;
         let files_dir = tempfile::Builder::new()
             .prefix("pool-bench-files")
             .tempdir()
@@ -99,9 +137,13 @@ impl Fixtures {
             files,
             tree_root: Some(tree.path().to_path_buf()),
             tree_expected: (want.dirs, want.files, want.bytes),
+            downstream_queue: Some(queue.addr()),
+            downstream_refuse: Some(refuse.addr()),
+            downstream_capacity: DOWNSTREAM_CAPACITY,
         };
         Ok(Fixtures {
             server,
+            _downstream: [queue, refuse],
             files: files_dir,
             tree,
             spec,
@@ -129,6 +171,22 @@ impl Fixtures {
 /// # Errors
 /// An I/O error, a non-loopback address, or a malformed or non-200 response.
 pub async fn http_get_async(addr: SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
+    let (status, body) = http_request_async(addr, path).await?;
+    if status == 200 {
+        Ok(body)
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("status is {status}, not 200"),
+        ))
+    }
+}
+
+/// An async HTTP/1.1 GET to the loopback fixture server; returns the status and body.
+///
+/// # Errors
+/// An I/O error, a non-loopback address, or a malformed response.
+pub async fn http_request_async(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
     use std::io::{Error, ErrorKind};
     if !addr.ip().is_loopback() {
         return Err(Error::new(
@@ -146,10 +204,13 @@ pub async fn http_get_async(addr: SocketAddr, path: &str) -> std::io::Result<Vec
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .ok_or_else(|| bad("no header end"))?;
-    if !raw.starts_with(b"HTTP/1.1 200") && !raw.starts_with(b"HTTP/1.0 200") {
-        return Err(bad("status is not 200"));
-    }
-    Ok(raw.split_off(end + 4))
+    let status = raw
+        .strip_prefix(b"HTTP/1.1 ")
+        .or_else(|| raw.strip_prefix(b"HTTP/1.0 "))
+        .and_then(|rest| std::str::from_utf8(rest.get(..3)?).ok())
+        .and_then(|code| code.parse::<u16>().ok())
+        .ok_or_else(|| bad("no HTTP/1.x status line"))?;
+    Ok((status, raw.split_off(end + 4)))
 }
 
 #[cfg(test)]

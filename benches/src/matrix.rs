@@ -9,7 +9,7 @@ use pool_testkit::kernels::SpinCalibration;
 use crate::contenders::{Entry, Program};
 use crate::fixtures::FixtureSpec;
 use crate::record::Cell;
-use crate::workloads::{Env, Family, Scale, Workload};
+use crate::workloads::{Env, Family, Scale, Workload, DOWNSTREAM_SWEEP};
 
 /// The settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,6 +89,18 @@ impl Plan {
         cells
     }
 
+    /// The concurrency levels of an I/O `family`: the plan's, plus, for the downstream
+    /// workloads, the levels just below, at and above the service's capacity.
+    pub fn concurrency_for(&self, family: Family) -> Vec<usize> {
+        let mut levels = self.concurrency.clone();
+        if family == Family::Downstream {
+            levels.extend(DOWNSTREAM_SWEEP);
+            levels.sort_unstable();
+            levels.dedup();
+        }
+        levels
+    }
+
     /// `(workers, concurrency)` points of one contender for one family.
     fn points(
         &self,
@@ -108,9 +120,9 @@ impl Plan {
         if family.is_cpu() {
             self.workers.iter().map(|&w| (Some(w), Some(w))).collect()
         } else if family.is_io() {
-            self.concurrency
-                .iter()
-                .map(|&c| {
+            self.concurrency_for(family)
+                .into_iter()
+                .map(|c| {
                     let workers = if e.io_mode == IoMode::Async {
                         c.min(cores)
                     } else {
@@ -172,9 +184,32 @@ mod tests {
             2,
         );
         // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat
-        // workload, plus the Go contenders on the four external workloads (go-pool at 11
-        // concurrency levels, go-per-task once).
-        assert_eq!(cells.len(), 811 + 4 * (11 + 1));
+        // workload (811), tokio-unbounded's one cell per workload, the two downstream
+        // workloads' 80 cells each, and the Go contenders on the external workloads
+        // (go-pool at 11 concurrency levels, go-per-task once).
+        assert_eq!(cells.len(), 811 + 22 + 2 * 80 + 4 * (11 + 1) + 2 * (11 + 1));
+    }
+
+    #[test]
+    fn downstream_cells_sit_below_at_and_above_the_capacity_at_every_scale() {
+        let k = crate::fixtures::DOWNSTREAM_CAPACITY;
+        for scale in [Scale::Smoke, Scale::Quick, Scale::Full] {
+            let plan = Plan::new(scale, 2);
+            let cells = plan.cells(&crate::workloads::all(scale), &crate::contenders::all(), 2);
+            let levels = |name: &str| -> Vec<Option<usize>> {
+                cells
+                    .iter()
+                    .filter(|c| c.workload == "downstream-refuse" && c.contender == name)
+                    .map(|c| c.concurrency)
+                    .collect()
+            };
+            let finite = levels("finite");
+            for c in [k / 2, k, 2 * k] {
+                assert!(finite.contains(&Some(c)), "{scale:?}: {finite:?}");
+            }
+            assert_eq!(levels("tokio-unbounded"), [None], "once, unbounded");
+            assert_eq!(levels("thread-per-task"), [None]);
+        }
     }
 
     #[test]
@@ -189,7 +224,10 @@ mod tests {
             .map(|c| c.workload.as_str())
             .collect();
         workloads.sort_unstable();
-        assert_eq!(workloads, ["crawl", "files", "sleep", "tcp-rr"]);
+        assert_eq!(
+            workloads,
+            ["crawl", "downstream-queue", "downstream-refuse", "files", "sleep", "tcp-rr"]
+        );
         assert!(go("go-per-task").iter().all(|c| c.workers.is_none()));
         // The post's pool over the blocking pools' sweep: workers = c.
         let pool: Vec<_> = go("go-pool")
@@ -203,7 +241,11 @@ mod tests {
             .map(|&c| (Some(c), Some(c)))
             .collect();
         assert_eq!(pool, want);
-        assert_eq!(go("go-pool").len(), 4 * plan.concurrency.len());
+        let downstream = plan.concurrency_for(Family::Downstream).len();
+        assert_eq!(
+            go("go-pool").len(),
+            4 * plan.concurrency.len() + 2 * downstream
+        );
     }
 
     #[test]

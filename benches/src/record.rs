@@ -141,6 +141,14 @@ pub struct Sample {
     /// Measured around the whole request to the cell's process, so it errs high.
     #[serde(default)]
     pub fixture_cpu_ns: Option<u64>,
+    /// Requests the downstream service refused with 503 (downstream workloads), as the
+    /// client counted them.
+    #[serde(default)]
+    pub refusals: Option<u64>,
+    /// The most requests waiting in the downstream service's own queue at once during
+    /// the repetition (downstream workloads; the service's gauge, read over `/stats`).
+    #[serde(default)]
+    pub downstream_queue_max: Option<u64>,
 }
 
 impl Sample {
@@ -185,6 +193,8 @@ impl Sample {
             steal_ns: None,
             stat_resolution_ns: None,
             fixture_cpu_ns: None,
+            refusals: None,
+            downstream_queue_max: None,
         }
     }
 

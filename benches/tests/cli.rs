@@ -169,10 +169,13 @@ fn list_names_every_contender() {
         "tokio",
         "threadpool",
         "thread-per-task",
+        "tokio-unbounded",
         "sequential",
         "floor",
         "crawl",
         "latency-90",
+        "downstream-queue",
+        "downstream-refuse",
     ] {
         assert!(text.contains(name), "{name}");
     }
@@ -389,4 +392,50 @@ fn the_harness_floor_is_planned_for_cpu_flat_workloads_only() {
     let text = String::from_utf8_lossy(&r.stdout);
     // Once, at one worker, for `empty`; no cell for idle, I/O or latency.
     assert!(text.contains("Total: 1 cells, estimated"), "{text}");
+}
+
+#[test]
+fn a_smoke_run_of_the_downstream_workloads_ends_ok_with_refusals_and_queue_recorded() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = out.path().to_str().expect("utf-8 path");
+    let r = bench(&[
+        "run",
+        "--smoke",
+        "--workload",
+        "downstream-queue,downstream-refuse",
+        "--contender",
+        "finite,tokio-unbounded",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let dir = run_dir(out.path());
+    let text = std::fs::read_to_string(dir.join("results.json")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("parses");
+    let samples = json["samples"].as_array().expect("samples");
+    assert!(!samples.is_empty());
+    for s in samples {
+        assert_eq!(s["status"], "ok", "{s}");
+        assert!(
+            s["refusals"].is_u64() && s["downstream_queue_max"].is_u64(),
+            "{s}"
+        );
+        assert!(s["p99_ns"].is_u64(), "{s}");
+    }
+    // A pool bounded at c <= K never meets a refusal, whatever the timing.
+    let k = 16;
+    assert!(samples
+        .iter()
+        .filter(|s| s["contender"] == "finite" && s["concurrency"].as_u64() <= Some(k))
+        .all(|s| s["refusals"] == 0 && s["downstream_queue_max"] == 0));
+    let page = std::fs::read_to_string(dir.join("family-downstream.md")).expect("page");
+    assert!(
+        page.contains("503s") && page.contains("Service queue max"),
+        "{page}"
+    );
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
+    assert!(
+        summary.contains("the smallest bound that cost the service"),
+        "{summary}"
+    );
 }

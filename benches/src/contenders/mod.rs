@@ -38,6 +38,7 @@ mod sequential;
 mod thread_per_task;
 mod threadpool_crate;
 mod tokio_rt;
+mod tokio_unbounded;
 mod work_stealing;
 
 use crate::contender::{Contender, ContenderError, IoMode};
@@ -51,11 +52,16 @@ pub use sequential::Sequential;
 pub use thread_per_task::ThreadPerTask;
 pub use threadpool_crate::ThreadpoolCrate;
 pub use tokio_rt::TokioRuntime;
+pub use tokio_unbounded::TokioUnbounded;
 pub use work_stealing::WorkStealing;
 
 /// The name of the harness-floor contender: a reference line in reports, never ranked
 /// against the pools.
 pub const HARNESS_FLOOR: &str = "floor";
+
+/// The name of the one-OS-thread-per-task contender, which the claims about "a thread
+/// per task" compare against (other unbounded contenders are not threads).
+pub const THREAD_PER_TASK: &str = "thread-per-task";
 
 /// How big to build a contender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +70,8 @@ pub struct Sizing {
     pub workers: usize,
     /// I/O operations allowed in flight: equal to `workers` for CPU cells; for an async
     /// contender in an I/O cell, the concurrency `c` (the harness also caps in-flight
-    /// futures at `c`, so a contender may ignore it).
+    /// futures at `c` for every contender that reports a worker bound, so a contender may
+    /// ignore it).
     pub concurrency: usize,
 }
 
@@ -200,13 +207,22 @@ pub fn all() -> Vec<Entry> {
             build: |s| Ok(Box::new(ThreadpoolCrate::new(s.workers)?)),
         },
         Entry {
-            name: "thread-per-task",
+            name: THREAD_PER_TASK,
             io_mode: IoMode::Blocking,
             bounded: false,
             single: false,
             flat_only: false,
             program: Program::InProcess,
             build: |_| Ok(Box::new(ThreadPerTask::new())),
+        },
+        Entry {
+            name: "tokio-unbounded",
+            io_mode: IoMode::Async,
+            bounded: false,
+            single: false,
+            flat_only: false,
+            program: Program::InProcess,
+            build: |s| Ok(Box::new(TokioUnbounded::new(s.workers)?)),
         },
         Entry {
             name: "sequential",

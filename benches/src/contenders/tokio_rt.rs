@@ -23,9 +23,21 @@ impl TokioRuntime {
     /// # Errors
     /// [`ContenderError::Failed`] when the runtime cannot start.
     pub fn new(workers: usize) -> Result<TokioRuntime, ContenderError> {
+        TokioRuntime::with_blocking_threads(workers, workers)
+    }
+
+    /// Builds the runtime with `workers` worker threads and at most `blocking` threads
+    /// for `spawn_blocking` (`tokio-unbounded` passes tokio's own default).
+    ///
+    /// # Errors
+    /// [`ContenderError::Failed`] when the runtime cannot start.
+    pub fn with_blocking_threads(
+        workers: usize,
+        blocking: usize,
+    ) -> Result<TokioRuntime, ContenderError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
-            .max_blocking_threads(workers)
+            .max_blocking_threads(blocking)
             .thread_name("tokio-worker")
             .enable_all()
             .build()

@@ -39,6 +39,10 @@ pub struct CellStats {
     pub threads_per_job: Option<f64>,
     /// Little's-law bound, seconds.
     pub bound: Option<f64>,
+    /// 503s per repetition (downstream workloads), over `ok` repetitions.
+    pub refusals: Option<Summary>,
+    /// The downstream service's longest queue per repetition, over `ok` repetitions.
+    pub queue_max: Option<Summary>,
     /// The witness of the last sample.
     pub witness: String,
     /// The ranked figure (see [`sample_figure`]) of each `ok` repetition, in run order.
@@ -178,6 +182,8 @@ fn stats(g: &[&Sample]) -> CellStats {
         mapped_per_job: median(col(&|s| s.mapped_bytes_per_job)),
         threads_per_job: median(col(&|s| s.threads_per_job)),
         bound: median(col(&|s| s.bound_ns.map(|n| n as f64 / 1e9))),
+        refusals: Summary::of(&col(&|s| s.refusals.map(|n| n as f64))),
+        queue_max: Summary::of(&col(&|s| s.downstream_queue_max.map(|n| n as f64))),
         witness: g
             .iter()
             .rev()

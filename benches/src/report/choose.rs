@@ -12,7 +12,7 @@
 //! latency workloads, CPU time over wall time for `idle`, and heap bytes per queued job
 //! (else resident bytes) for `queue-memory`. Lower is better for all of them.
 
-use crate::contenders::HARNESS_FLOOR;
+use crate::contenders::{HARNESS_FLOOR, THREAD_PER_TASK};
 use crate::record::WorkloadInfo;
 use crate::stats::{ratio_ci, seed_of, Interval};
 use crate::workloads::Family;
@@ -225,9 +225,16 @@ pub fn best_pool<'a>(cells: &[&'a CellStats]) -> Option<&'a CellStats> {
     ranked(&pools).first().copied()
 }
 
-/// The best unbounded (thread-per-task) cell among `cells`.
+/// The best thread-per-task cell among `cells`: the unbounded contender the claims and
+/// the "thread-per-task / best pool" column name (other unbounded contenders, a tokio
+/// task per job, are not threads and are compared on their own rows).
 pub fn best_unbounded<'a>(cells: &[&'a CellStats]) -> Option<&'a CellStats> {
-    pick(cells.iter().copied().filter(|c| c.first.workers.is_none()))
+    pick(
+        cells
+            .iter()
+            .copied()
+            .filter(|c| c.first.workers.is_none() && c.first.contender == THREAD_PER_TASK),
+    )
 }
 
 /// The cells of workload `name` that compete: every contender but the harness floor,

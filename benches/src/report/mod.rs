@@ -15,6 +15,7 @@
 
 pub mod aggregate;
 pub mod choose;
+pub mod downstream;
 pub mod findings;
 pub mod format;
 pub mod index;

@@ -23,6 +23,7 @@ pub fn file_name(family: Family) -> String {
         Family::Latency => "latency",
         Family::Idle => "idle",
         Family::QueueMemory => "queue-memory",
+        Family::Downstream => "downstream",
     };
     format!("family-{slug}.md")
 }
@@ -134,6 +135,9 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             if family.is_io() {
                 head.push("Little's-law bound");
             }
+            if family == Family::Downstream {
+                head.extend_from_slice(&["503s", "Service queue max", "p50", "p99"]);
+            }
         }
     }
     head.push("Witness");
@@ -181,12 +185,22 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
                 if family.is_io() {
                     row.push(opt(c.bound, secs));
                 }
+                if family == Family::Downstream {
+                    row.extend(downstream_columns(c));
+                }
             }
         }
         row.push(c.witness.clone());
         t.add_row(row);
     }
     t
+}
+
+/// A downstream cell's medians: 503s, the service's longest queue, p50 and p99 latency.
+fn downstream_columns(c: &CellStats) -> [String; 4] {
+    let count = |v: Option<crate::stats::Summary>| opt(v, |s| format!("{:.0}", s.median));
+    let lat = |i: usize| opt(c.latency, |l| secs(l[i] / 1e9));
+    [count(c.refusals), count(c.queue_max), lat(0), lat(2)]
 }
 
 /// Keeps one `unsupported` row per contender (a missing capability does not depend on the

@@ -4,12 +4,14 @@
 //! **inconclusive** otherwise (interval straddles it, fewer than 3 repetitions, or a cell
 //! the check needs was not measured).
 
-use crate::stats::Interval;
+use crate::fixtures::DOWNSTREAM_CAPACITY;
+use crate::stats::{Interval, Summary};
 use crate::workloads::Family;
 
-use super::aggregate::CellStats;
+use super::aggregate::{config_label, CellStats};
 use super::choose::{best_pool, best_unbounded, format_figure, pick, Ratio};
 use super::format::{interval, ratio};
+use crate::contenders::THREAD_PER_TASK;
 
 /// The quantity a check measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +28,14 @@ pub enum Measure {
     BeyondCoresGain,
     /// The best multi-worker pool's own figure.
     BestPoolFigure,
+    /// 503s per repetition of the worst bounded cell with `c <= K` (downstream).
+    PoolRefusals,
+    /// 503s per repetition of the unbounded cell with the fewest (downstream).
+    UnboundedRefusals,
+    /// The service's longest queue under the worst bounded cell with `c <= K`.
+    PoolQueueMax,
+    /// The service's longest queue under the unbounded cell with the shortest.
+    UnboundedQueueMax,
 }
 
 /// A threshold, fixed or proportional to the run's core count.
@@ -123,6 +133,20 @@ const PARKED: Claim = Claim {
     words: "parked workers of the best pool burn < 1 % of a core",
     checks: &[at_most(BestPoolFigure, Fixed(0.01))],
 };
+const REFUSALS: Claim = Claim {
+    words: "a pool bounded at c <= K gets no 503s from the service; unbounded tasks get some",
+    checks: &[
+        at_most(PoolRefusals, Fixed(0.0)),
+        at_least(UnboundedRefusals, Fixed(1.0)),
+    ],
+};
+const SERVICE_QUEUE: Claim = Claim {
+    words: "the service's queue stays empty under a pool bounded at c <= K and holds >= K requests under unbounded tasks",
+    checks: &[
+        at_most(PoolQueueMax, Fixed(0.0)),
+        at_least(UnboundedQueueMax, Fixed(DOWNSTREAM_CAPACITY as f64)),
+    ],
+};
 const QUEUED: Claim = Claim {
     words:
         "a queued job costs >= 10x more memory as a thread (thread-per-task) than in the best pool",
@@ -143,6 +167,8 @@ pub fn claim(name: &str) -> Option<Claim> {
         "latency-70" | "latency-90" => HIGH_LOAD,
         "idle" => PARKED,
         "queue-memory" => QUEUED,
+        "downstream-refuse" => REFUSALS,
+        "downstream-queue" => SERVICE_QUEUE,
         _ => return None,
     })
 }
@@ -193,6 +219,52 @@ fn at_par<'a>(mine: &[&'a CellStats], contender: &str, p: usize) -> Option<&'a C
         .find(|c| c.first.contender == contender && parallelism(c) == Some(p))
 }
 
+/// A downstream count measure: the cell it picks among `mine` (bounded ones at `c <= K`:
+/// the worst; unbounded ones: the best), with the interval from its smallest to its
+/// largest repetition (a count is exact; at least 3 repetitions, as for the others).
+fn count(m: Measure, mine: &[&CellStats]) -> Result<(f64, Option<Interval>, String), String> {
+    let bounded = matches!(m, PoolRefusals | PoolQueueMax);
+    let of = |c: &CellStats| -> Option<Summary> {
+        match m {
+            PoolRefusals | UnboundedRefusals => c.refusals,
+            _ => c.queue_max,
+        }
+    };
+    let cells = mine.iter().copied().filter(|c| {
+        let at_most_k = c
+            .first
+            .concurrency
+            .is_some_and(|x| x <= DOWNSTREAM_CAPACITY);
+        c.first.workers.is_some() == bounded && (!bounded || at_most_k)
+    });
+    let counted = cells.filter_map(|c| Some((c, of(c)?)));
+    let chosen = if bounded {
+        counted.max_by(|a, b| a.1.max.total_cmp(&b.1.max))
+    } else {
+        counted.min_by(|a, b| a.1.min.total_cmp(&b.1.min))
+    };
+    let what = match m {
+        PoolRefusals | UnboundedRefusals => "503s",
+        _ => "service queue max",
+    };
+    let (c, s) = chosen.ok_or(format!("{what}: no `ok` cell to compare"))?;
+    Ok((
+        s.median,
+        (s.n >= 3).then_some(Interval {
+            lo: s.min,
+            hi: s.max,
+        }),
+        format!(
+            "{what} of {} ({}) = {:.0} [{:.0}, {:.0}]",
+            c.first.contender,
+            config_label(c),
+            s.median,
+            s.min,
+            s.max
+        ),
+    ))
+}
+
 /// The measured value, its interval and what it is; `Err` says what was missing.
 fn measure(
     m: Measure,
@@ -213,7 +285,7 @@ fn measure(
         UnboundedOverPool => pair(
             best_unbounded(mine),
             Some(pool),
-            &format!("thread-per-task / {name}"),
+            &format!("{THREAD_PER_TASK} / {name}"),
         ),
         SequentialOverPool => pair(
             pick(
@@ -239,6 +311,7 @@ fn measure(
                 &format!("{name} at {cores} / beyond {cores}"),
             )
         }
+        PoolRefusals | UnboundedRefusals | PoolQueueMax | UnboundedQueueMax => count(m, mine),
         BestPoolFigure => {
             let v = pool.figure().ok_or("no figure")?;
             Ok((
@@ -285,6 +358,9 @@ pub fn verdict(claim: &Claim, mine: &[&CellStats], family: Family, cores: usize)
         let side = if check.at_least { ">=" } else { "<=" };
         let shown = |v: f64| match check.measure {
             BestPoolFigure => format_figure(family, v),
+            PoolRefusals | UnboundedRefusals | PoolQueueMax | UnboundedQueueMax => {
+                format!("{v:.0}")
+            }
             _ => format!("{v:.2}x"),
         };
         match measure(check.measure, mine, family, cores) {

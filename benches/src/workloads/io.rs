@@ -53,8 +53,16 @@ pub(super) fn job_async(f: impl Future<Output = ()> + Send + 'static) -> IoJob {
     IoJob::Async(Box::pin(f))
 }
 
-/// Submits `n` jobs made by `make` (capping async contenders at `env.concurrency` in
-/// flight) and waits for them.
+/// The cap on in-flight futures `c` gets: `env.concurrency` for a bounded async
+/// contender, none for an unbounded one (no worker bound: a task per job, all in flight,
+/// like `tokio-unbounded`) or a blocking one (its threads are its bound). The one place
+/// every I/O workload asks.
+pub(super) fn limiter(c: &dyn Contender, env: &Env) -> Option<Arc<InFlight>> {
+    (c.io_mode() == IoMode::Async && c.workers().is_some()).then(|| InFlight::new(env.concurrency))
+}
+
+/// Submits `n` jobs made by `make` (capping bounded async contenders at
+/// `env.concurrency` in flight, see [`limiter`]) and waits for them.
 pub(super) fn run_io_jobs(
     c: &dyn Contender,
     env: &Env,
@@ -62,7 +70,7 @@ pub(super) fn run_io_jobs(
     make: impl Fn(u64, IoMode) -> IoJob,
 ) -> Result<(), WorkloadError> {
     let mode = c.io_mode();
-    let limiter = (mode == IoMode::Async).then(|| InFlight::new(env.concurrency));
+    let limiter = limiter(c, env);
     for i in 0..n {
         let permit = limiter.as_ref().map(InFlight::acquire);
         match make(i, mode) {
@@ -289,7 +297,7 @@ impl Responses {
 
 /// The concurrency a contender actually gets: `c`, one for `sequential`, `N` for one
 /// thread per task.
-fn effective_concurrency(c: &dyn Contender, env: &Env, n: u64) -> u64 {
+pub(super) fn effective_concurrency(c: &dyn Contender, env: &Env, n: u64) -> u64 {
     if !c.queues() {
         1
     } else if c.workers().is_none() {
@@ -414,6 +422,36 @@ mod tests {
         assert_eq!(k, FLOOR_OPS);
         assert!(d < Duration::from_millis(10), "{d:?}");
         assert_eq!(measure_floor(|| Err("down".into())), Err("down".into()));
+    }
+
+    /// The most futures `c` had in flight at once over 8 jobs of 100 ms, capped at 1.
+    fn peak_in_flight(c: &dyn Contender) -> u64 {
+        let env = Env {
+            cores: 2,
+            concurrency: 1,
+            spin: pool_testkit::kernels::SpinCalibration::from_nanos_per_iteration(1.0),
+            fixtures: crate::fixtures::FixtureSpec::default(),
+        };
+        let now = Arc::new(AtomicU64::new(0));
+        let peak = Arc::new(AtomicU64::new(0));
+        run_io_jobs(c, &env, 8, |_, _| {
+            let (now, peak) = (Arc::clone(&now), Arc::clone(&peak));
+            job_async(async move {
+                peak.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+            })
+        })
+        .expect("jobs run");
+        peak.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_bounded_async_contender_is_capped_at_c_and_an_unbounded_one_is_not() {
+        use crate::contenders::{TokioRuntime, TokioUnbounded};
+        assert_eq!(peak_in_flight(&TokioRuntime::new(2).expect("tokio")), 1);
+        let unbounded = TokioUnbounded::new(2).expect("tokio-unbounded");
+        assert_eq!(peak_in_flight(&unbounded), 8, "all jobs at once");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use pool_testkit::fixtures::{http_get, page_path, parse_links, LinkGraph, PageId};
 
-use super::io::{fixture_dir, http_addr, IoErrors};
+use super::io::{fixture_dir, http_addr, limiter, IoErrors};
 use super::{check, Env, Family, InFlight, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, IoMode, Spawner, TreeTask};
 use crate::estimate::{cpu_lanes, io_lanes, spawn_cost, times, waves, CONNECTION};
@@ -33,19 +33,20 @@ use crate::record::Cell;
 type Visit<T> = Pin<Box<dyn Future<Output = Result<Vec<T>, String>> + Send>>;
 
 /// Explores from `root` on an async contender: each visit is a future; the calling thread
-/// submits every discovered item (at most `limit` in flight) until none are pending.
+/// submits every discovered item (at most `c` in flight for a bounded contender, see
+/// [`limiter`]) until none are pending.
 /// Returns the number of visits.
 fn drive_async<T: Send + 'static>(
     c: &dyn Contender,
-    limit: usize,
+    env: &Env,
     root: T,
     visit: impl Fn(T) -> Visit<T>,
     errors: &Arc<IoErrors>,
 ) -> Result<u64, WorkloadError> {
-    let limiter = InFlight::new(limit);
+    let limiter = limiter(c, env);
     let (tx, rx) = mpsc::channel::<Vec<T>>();
     let submit = |item: T| -> Result<(), ContenderError> {
-        let permit = limiter.acquire();
+        let permit = limiter.as_ref().map(InFlight::acquire);
         let (tx, errors, fut) = (tx.clone(), Arc::clone(errors), visit(item));
         c.submit_async(Box::pin(async move {
             let found = match fut.await {
@@ -161,7 +162,7 @@ impl Workload for Crawl {
                 let st2 = Arc::clone(&st);
                 drive_async(
                     c,
-                    env.concurrency,
+                    env,
                     0,
                     move |page: PageId| -> Visit<PageId> {
                         let st = Arc::clone(&st2);
@@ -305,7 +306,7 @@ impl Workload for DirWalk {
                 let t = Arc::clone(&totals);
                 drive_async(
                     c,
-                    env.concurrency,
+                    env,
                     root,
                     move |dir: PathBuf| -> Visit<PathBuf> {
                         let t = Arc::clone(&t);

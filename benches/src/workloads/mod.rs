@@ -9,6 +9,7 @@
 //! | I/O flat | `sleep`, `tcp-rr`, `files` | concurrency |
 //! | I/O recursive | `crawl`, `dirwalk` | concurrency |
 //! | Mixed | `mixed` | concurrency |
+//! | Downstream capacity | `downstream-queue`, `downstream-refuse` | concurrency, with `K`'s neighbours |
 //! | Latency | `latency-10`, `-30`, `-50`, `-70`, `-90` (open loop, % of capacity) | fixed workers |
 //! | Idle | `idle` | fixed workers |
 //! | Queue memory | `queue-memory` | fixed workers |
@@ -20,6 +21,7 @@
 
 mod cpu_flat;
 mod cpu_recursive;
+mod downstream;
 mod histogram;
 mod idle;
 mod io;
@@ -42,6 +44,7 @@ use crate::fixtures::FixtureSpec;
 use crate::measure::Clock;
 use crate::record::{Cell, Sample};
 
+pub use downstream::DOWNSTREAM_SWEEP;
 pub use histogram::{HistogramError, LatencyHistogram};
 pub use limit::{InFlight, Permit};
 pub use shard::ShardedCounter;
@@ -54,7 +57,7 @@ pub enum Scale {
     Smoke,
     /// The default: the whole matrix in under ten minutes on two cores.
     Quick,
-    /// Reference sizes and the full sweeps: 30-35 minutes on two cores (see
+    /// Reference sizes and the full sweeps: 40-45 minutes on two cores (see
     /// `pool-bench run --full --dry-run`).
     Full,
 }
@@ -90,12 +93,17 @@ pub enum Family {
     Idle,
     /// Memory per queued job.
     QueueMemory,
+    /// Requests to a service that serves at most `K` at once.
+    Downstream,
 }
 
 impl Family {
     /// Whether the family is swept over I/O concurrency (else over workers, or fixed).
     pub fn is_io(self) -> bool {
-        matches!(self, Family::IoFlat | Family::IoRecursive | Family::Mixed)
+        matches!(
+            self,
+            Family::IoFlat | Family::IoRecursive | Family::Mixed | Family::Downstream
+        )
     }
 
     /// Whether the family is swept over CPU workers.
@@ -114,6 +122,7 @@ impl Family {
             Family::Latency => "Latency (open loop)",
             Family::Idle => "Idle CPU",
             Family::QueueMemory => "Memory per queued job",
+            Family::Downstream => "Downstream capacity",
         }
     }
 }
@@ -138,7 +147,7 @@ pub struct Output {
     pub jobs: u64,
     /// The checked result, e.g. `fib(32)=2178309`.
     pub witness: String,
-    /// Per-job latencies in nanoseconds (latency workloads).
+    /// Per-job latencies in nanoseconds (latency and downstream workloads).
     pub latencies_ns: Vec<u64>,
     /// Heap bytes per queued job (queue-memory workload).
     pub heap_bytes_per_job: Option<f64>,
@@ -168,6 +177,10 @@ pub struct Extra {
     pub floor_ns: Option<u64>,
     /// See [`Sample::floor_bound_ns`].
     pub floor_bound_ns: Option<u64>,
+    /// See [`Sample::refusals`].
+    pub refusals: Option<u64>,
+    /// See [`Sample::downstream_queue_max`].
+    pub downstream_queue_max: Option<u64>,
 }
 
 impl Extra {
@@ -183,6 +196,8 @@ impl Extra {
         s.held_bytes_per_job = self.held_bytes_per_job;
         s.floor_ns = self.floor_ns;
         s.floor_bound_ns = self.floor_bound_ns;
+        s.refusals = self.refusals;
+        s.downstream_queue_max = self.downstream_queue_max;
     }
 }
 
@@ -269,6 +284,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
     v.extend(io_flat::all(scale));
     v.extend(io_recursive::all(scale));
     v.push(Box::new(mixed::Mixed::new(scale)));
+    v.extend(downstream::all(scale));
     v.extend(latency::all(scale));
     v.push(Box::new(idle::Idle::new(scale)));
     v.push(Box::new(queue_memory::QueueMemory::new(scale)));
