@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# scripts/bench.sh: the full benchmark matrix (reference run): 811 cells;
-# `pool-bench run --full --dry-run` estimates 46 min (errs long), expect 30-35 min on 2 cores.
+# scripts/bench.sh: the full benchmark matrix (reference run): 845 cells;
+# `pool-bench run --full --dry-run` estimates 55 min (errs long), expect 37-42 min on 2 cores.
 # Writes results/<date>-<host>-<commit>/, then rebuilds the results/README.md index
 # (`pool-bench index`): commit both to publish the run.
 # Extra arguments are passed to `pool-bench run`, e.g. `scripts/bench.sh --contender rayon,finite`.

@@ -14,7 +14,7 @@ use crate::matrix::Plan;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::runner::rounds::{run_workload, Event, Stopping};
 use crate::runner::spec_for;
-use crate::workloads::{self, Env, Scale, Workload};
+use crate::workloads::{self, held_fd_limit, Env, Family, Scale, Workload};
 use crate::{estimate, machine, report, terminal};
 
 /// Compare worker pools: workpools strategies, rayon, tokio, threadpool, thread-per-task
@@ -64,9 +64,9 @@ pub struct RunArgs {
     #[arg(long, group = "size")]
     pub quick: bool,
     /// Reference sizes and the full sweeps (every contender and workload, workers 1, 2, 4,
-    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 811 cells, estimated
-    /// at 46 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
-    /// 1/1.3-1/1.5 of it, so expect 30-35 minutes on a quiet machine).
+    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 845 cells, estimated
+    /// at 55 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
+    /// 1/1.3-1/1.5 of it, so expect 37-42 minutes on a quiet machine).
     #[arg(long, group = "size")]
     pub full: bool,
     /// Tiny sizes, every contender and workload, for CI (under a minute).
@@ -198,17 +198,24 @@ fn progress(len: usize) -> ProgressBar {
     pb
 }
 
-/// Starts the loopback fixtures when an I/O workload is selected, sized for the plan's
-/// largest concurrency; returns them (alive until dropped) and their spec.
+/// Starts the loopback fixtures when an I/O or held-resources workload is selected, sized
+/// for the plan's largest concurrency; returns them (alive until dropped) and their spec.
 fn start_fixtures(
     plan: &Plan,
     ws: &[Box<dyn Workload>],
 ) -> Result<(Option<Fixtures>, FixtureSpec), String> {
-    if !ws.iter().any(|w| w.family().is_io()) {
+    let held = ws.iter().any(|w| w.family() == Family::Held);
+    if !held && !ws.iter().any(|w| w.family().is_io()) {
         return Ok((None, FixtureSpec::default()));
     }
     let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
-    let fixtures = Fixtures::start(plan.scale, max_conc)?;
+    // `held-conn` holds up to its fd limit of connections open at once.
+    let pending = if held {
+        held_fd_limit(plan.scale) as usize
+    } else {
+        0
+    };
+    let fixtures = Fixtures::start(plan.scale, max_conc, pending)?;
     let spec = fixtures.spec().clone();
     Ok((Some(fixtures), spec))
 }

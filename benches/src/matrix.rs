@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::contender::IoMode;
 use crate::contenders::Entry;
 use crate::record::Cell;
-use crate::workloads::{Family, Scale, Workload};
+use crate::workloads::{held_concurrency, held_pending, Family, Scale, Workload};
 
 /// The settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,6 +93,11 @@ impl Plan {
             return Vec::new();
         }
         if e.single {
+            // Running each task on submit, a single thread never has two pending: there is
+            // nothing to hold.
+            if family == Family::Held {
+                return Vec::new();
+            }
             return vec![(Some(1), Some(1))];
         }
         if !e.bounded {
@@ -100,10 +105,20 @@ impl Plan {
         }
         if family.is_cpu() {
             self.workers.iter().map(|&w| (Some(w), Some(w))).collect()
-        } else if family.is_io() {
-            self.concurrency
-                .iter()
-                .map(|&c| {
+        } else if family.by_concurrency() {
+            let mut levels = if family == Family::Held {
+                held_concurrency(self.scale)
+            } else {
+                self.concurrency.clone()
+            };
+            if family == Family::Held && e.io_mode == IoMode::Async {
+                // An async contender whose cap is every task is the unbounded model: one
+                // future per task, like a goroutine each.
+                levels.push(held_pending(self.scale) as usize);
+            }
+            levels
+                .into_iter()
+                .map(|c| {
                     let workers = if e.io_mode == IoMode::Async {
                         c.min(cores)
                     } else {
@@ -133,7 +148,11 @@ mod tests {
                 let has = cells
                     .iter()
                     .any(|x| x.workload == w.name() && x.contender == c.name);
-                assert_eq!(has, !c.flat_only || w.family() == Family::CpuFlat);
+                let held_single = c.single && w.family() == Family::Held;
+                assert_eq!(
+                    has,
+                    (!c.flat_only || w.family() == Family::CpuFlat) && !held_single
+                );
             }
         }
     }
@@ -150,8 +169,10 @@ mod tests {
             &crate::contenders::all(),
             2,
         );
-        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat workload.
-        assert_eq!(cells.len(), 811);
+        // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat workload,
+        // plus 17 per held-resources workload (five blocking pools at two bounds, two
+        // async contenders at three, and thread-per-task).
+        assert_eq!(cells.len(), 845);
     }
 
     #[test]

@@ -141,6 +141,25 @@ pub struct Sample {
     /// Measured around the whole request to the cell's process, so it errs high.
     #[serde(default)]
     pub fixture_cpu_ns: Option<u64>,
+    // Issue 13 item 2 (resources held while waiting, `held-*` workloads).
+    /// Tasks that found no file descriptor (`EMFILE`/`ENFILE` on connect), counted and
+    /// not retried (`held-conn`).
+    #[serde(default)]
+    pub fd_errors: Option<u64>,
+    /// Tasks the contender refused to take (thread-per-task when the OS refuses a
+    /// thread), counted and not retried.
+    #[serde(default)]
+    pub refused: Option<u64>,
+    /// Most file descriptors open at once in the cell's process (sampled).
+    #[serde(default)]
+    pub peak_fds: Option<u64>,
+    /// Most threads alive at once in the cell's process (sampled).
+    #[serde(default)]
+    pub peak_threads: Option<u64>,
+    /// Most tasks inside their wait at once: `N` when every task is pending together,
+    /// the bound `c` for a pool (the rest wait in its queue).
+    #[serde(default)]
+    pub peak_waiting: Option<u64>,
 }
 
 impl Sample {
@@ -185,6 +204,11 @@ impl Sample {
             steal_ns: None,
             stat_resolution_ns: None,
             fixture_cpu_ns: None,
+            fd_errors: None,
+            refused: None,
+            peak_fds: None,
+            peak_threads: None,
+            peak_waiting: None,
         }
     }
 
@@ -503,6 +527,11 @@ mod tests {
             "steal_ns",
             "stat_resolution_ns",
             "fixture_cpu_ns",
+            "fd_errors",
+            "refused",
+            "peak_fds",
+            "peak_threads",
+            "peak_waiting",
         ] {
             map.remove(f);
         }

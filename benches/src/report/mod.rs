@@ -17,6 +17,7 @@ pub mod aggregate;
 pub mod choose;
 pub mod findings;
 pub mod format;
+pub mod held;
 pub mod index;
 pub mod latency;
 pub mod markdown;

@@ -23,6 +23,7 @@ pub fn file_name(family: Family) -> String {
         Family::Latency => "latency",
         Family::Idle => "idle",
         Family::QueueMemory => "queue-memory",
+        Family::Held => "held",
     };
     format!("family-{slug}.md")
 }
@@ -121,6 +122,7 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             "Mapped B/job",
             "Threads/job",
         ],
+        Family::Held => &["RSS B/task (median)", "Mapped B/task", "Threads/task"],
         _ => &["Makespan (median)"],
     };
     let mut head = vec!["Contender", "Config", "Status"];
@@ -129,6 +131,15 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
     match family {
         Family::Idle => head.extend_from_slice(&["CPU time", "Wall"]),
         Family::QueueMemory => head.extend_from_slice(&["Peak RSS", "Submit rate"]),
+        Family::Held => head.extend_from_slice(&[
+            "Peak RSS",
+            "Peak threads",
+            "Peak fds",
+            "fd errors",
+            "Refused",
+            "Waiting at once",
+            "Makespan",
+        ]),
         _ => {
             head.extend_from_slice(&["Throughput", "CPU/wall", "Peak RSS", vs.as_str()]);
             if family.is_io() {
@@ -158,6 +169,12 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
                 opt(c.threads_per_job, |t| format!("{t:.2}")),
             ]);
         }
+        if family == Family::Held {
+            row.extend([
+                opt(c.mapped_per_job, |b| format!("{b:.0}")),
+                opt(c.threads_per_job, |t| format!("{t:.2}")),
+            ]);
+        }
         row.extend([
             if c.figure().is_some() {
                 interval(family, c.figure_ci)
@@ -171,6 +188,19 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
         match family {
             Family::Idle => row.extend([opt(c.cpu, secs), opt(c.wall, |w| secs(w.median))]),
             Family::QueueMemory => row.extend([opt(c.peak_rss_kib, kib), opt(c.throughput, rate)]),
+            Family::Held => {
+                let n = |v: Option<u64>| opt(v, |v| v.to_string());
+                let h = &c.held;
+                row.extend([
+                    opt(c.peak_rss_kib, kib),
+                    n(h.threads),
+                    n(h.fds),
+                    n(h.fd_errors),
+                    n(h.refused),
+                    n(h.waiting),
+                    opt(c.wall, |w| secs(w.median)),
+                ]);
+            }
             _ => {
                 row.extend([
                     opt(c.throughput, rate),

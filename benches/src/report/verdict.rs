@@ -129,6 +129,11 @@ const QUEUED: Claim = Claim {
     checks: &[at_least(UnboundedOverPool, Fixed(10.0))],
 };
 
+const HELD: Claim = Claim {
+    words: "a pending task holds >= 10x more memory as a thread (thread-per-task) than in the best pool",
+    checks: &[at_least(UnboundedOverPool, Fixed(10.0))],
+};
+
 /// The claim checked for workload `name`, if it has one.
 pub fn claim(name: &str) -> Option<Claim> {
     Some(match name {
@@ -143,6 +148,7 @@ pub fn claim(name: &str) -> Option<Claim> {
         "latency-70" | "latency-90" => HIGH_LOAD,
         "idle" => PARKED,
         "queue-memory" => QUEUED,
+        "held-sleep" | "held-conn" => HELD,
         _ => return None,
     })
 }

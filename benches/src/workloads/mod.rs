@@ -12,6 +12,7 @@
 //! | Latency | `latency-10`, `-30`, `-50`, `-70`, `-90` (open loop, % of capacity) | fixed workers |
 //! | Idle | `idle` | fixed workers |
 //! | Queue memory | `queue-memory` | fixed workers |
+//! | Held while waiting | `held-sleep`, `held-conn` | a few bounds `c` below the fd limit |
 //!
 //! For I/O workloads the concurrency `c` is the number of worker threads of a blocking
 //! contender, and the cap on in-flight futures of an async one (whose runtime keeps
@@ -20,6 +21,9 @@
 
 mod cpu_flat;
 mod cpu_recursive;
+mod fd_limit;
+mod footprint;
+mod held;
 mod histogram;
 mod idle;
 mod io;
@@ -41,6 +45,9 @@ use crate::fixtures::FixtureSpec;
 use crate::measure::Clock;
 use crate::record::{Cell, Sample};
 
+pub use held::{
+    concurrency as held_concurrency, fd_limit as held_fd_limit, pending as held_pending,
+};
 pub use histogram::{HistogramError, LatencyHistogram};
 pub use limit::{InFlight, Permit};
 pub use shard::ShardedCounter;
@@ -89,12 +96,20 @@ pub enum Family {
     Idle,
     /// Memory per queued job.
     QueueMemory,
+    /// Memory, threads and fds held by tasks pending at once.
+    Held,
 }
 
 impl Family {
     /// Whether the family is swept over I/O concurrency (else over workers, or fixed).
     pub fn is_io(self) -> bool {
         matches!(self, Family::IoFlat | Family::IoRecursive | Family::Mixed)
+    }
+
+    /// Whether the family's cells are configured by an I/O concurrency `c` (the I/O
+    /// families and the held resources), so reports label them by it.
+    pub fn by_concurrency(self) -> bool {
+        self.is_io() || self == Family::Held
     }
 
     /// Whether the family is swept over CPU workers.
@@ -113,6 +128,7 @@ impl Family {
             Family::Latency => "Latency (open loop)",
             Family::Idle => "Idle CPU",
             Family::QueueMemory => "Memory per queued job",
+            Family::Held => "Resources held while waiting",
         }
     }
 }
@@ -149,7 +165,7 @@ pub struct Output {
     pub extra: Extra,
 }
 
-/// What the latency sweep, the queue-memory workload and the I/O model bounds add to a
+/// What the latency sweep, the memory workloads and the I/O model bounds add to a
 /// repetition's [`Output`]; the fields of [`Sample`]'s last block, of the same names.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Extra {
@@ -167,6 +183,16 @@ pub struct Extra {
     pub floor_ns: Option<u64>,
     /// See [`Sample::floor_bound_ns`].
     pub floor_bound_ns: Option<u64>,
+    /// See [`Sample::fd_errors`].
+    pub fd_errors: Option<u64>,
+    /// See [`Sample::refused`].
+    pub refused: Option<u64>,
+    /// See [`Sample::peak_fds`].
+    pub peak_fds: Option<u64>,
+    /// See [`Sample::peak_threads`].
+    pub peak_threads: Option<u64>,
+    /// See [`Sample::peak_waiting`].
+    pub peak_waiting: Option<u64>,
 }
 
 impl Extra {
@@ -182,6 +208,11 @@ impl Extra {
         s.held_bytes_per_job = self.held_bytes_per_job;
         s.floor_ns = self.floor_ns;
         s.floor_bound_ns = self.floor_bound_ns;
+        s.fd_errors = self.fd_errors;
+        s.refused = self.refused;
+        s.peak_fds = self.peak_fds;
+        s.peak_threads = self.peak_threads;
+        s.peak_waiting = self.peak_waiting;
     }
 }
 
@@ -261,6 +292,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
     v.extend(latency::all(scale));
     v.push(Box::new(idle::Idle::new(scale)));
     v.push(Box::new(queue_memory::QueueMemory::new(scale)));
+    v.extend(held::all(scale));
     v
 }
 
