@@ -156,10 +156,10 @@ pub struct Sample {
     /// Most threads alive at once in the cell's process (sampled).
     #[serde(default)]
     pub peak_threads: Option<u64>,
-    /// Most tasks inside their wait at once: `N` when every task is pending together,
-    /// the bound `c` for a pool (the rest wait in its queue).
+    /// Most tasks pending at once (handed to the contender and not finished: queued or
+    /// waiting); the per-task figures of `held-*` are divided by it.
     #[serde(default)]
-    pub peak_waiting: Option<u64>,
+    pub peak_pending: Option<u64>,
 }
 
 impl Sample {
@@ -208,7 +208,7 @@ impl Sample {
             refused: None,
             peak_fds: None,
             peak_threads: None,
-            peak_waiting: None,
+            peak_pending: None,
         }
     }
 
@@ -531,7 +531,7 @@ mod tests {
             "refused",
             "peak_fds",
             "peak_threads",
-            "peak_waiting",
+            "peak_pending",
         ] {
             map.remove(f);
         }

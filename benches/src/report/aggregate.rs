@@ -40,7 +40,7 @@ pub struct CellStats {
     /// Little's-law bound, seconds.
     pub bound: Option<f64>,
     /// Held resources (`held-*`): the most fd errors, refused tasks, open fds, threads
-    /// and tasks waiting at once over the repetitions.
+    /// and tasks pending at once over the repetitions.
     pub held: HeldPeaks,
     /// The witness of the last sample.
     pub witness: String,
@@ -67,8 +67,8 @@ pub struct HeldPeaks {
     pub fds: Option<u64>,
     /// Threads alive.
     pub threads: Option<u64>,
-    /// Tasks inside their wait.
-    pub waiting: Option<u64>,
+    /// Tasks pending (queued or waiting).
+    pub pending: Option<u64>,
 }
 
 /// The figure a repetition is ranked by (lower is better): p99 latency (ns) for the
@@ -203,7 +203,7 @@ fn stats(g: &[&Sample]) -> CellStats {
             refused: g.iter().filter_map(|s| s.refused).max(),
             fds: g.iter().filter_map(|s| s.peak_fds).max(),
             threads: g.iter().filter_map(|s| s.peak_threads).max(),
-            waiting: g.iter().filter_map(|s| s.peak_waiting).max(),
+            pending: g.iter().filter_map(|s| s.peak_pending).max(),
         },
         witness: g
             .iter()

@@ -69,7 +69,8 @@ fn most_in_flight(c: &CellStats) -> usize {
     }
 }
 
-/// `tokio (c=1024): 310 B, 0.00 threads; peak 1030 threads, 1100 fds, 0 fd errors`.
+/// `tokio (c=1024): 310 B, 0.00 threads (peak 1024 tasks pending, 4 threads, 1030 fds, 0 fd
+/// errors)`.
 fn model_words(c: &CellStats) -> String {
     let h = &c.held;
     let mut s = format!(
@@ -80,6 +81,9 @@ fn model_words(c: &CellStats) -> String {
         c.threads_per_job.unwrap_or(0.0)
     );
     let mut peaks = Vec::new();
+    if let Some(p) = h.pending {
+        peaks.push(format!("{p} tasks pending"));
+    }
     if let Some(t) = h.threads {
         peaks.push(format!("{t} threads"));
     }

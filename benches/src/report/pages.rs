@@ -122,7 +122,13 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             "Mapped B/job",
             "Threads/job",
         ],
-        Family::Held => &["RSS B/task (median)", "Mapped B/task", "Threads/task"],
+        Family::Held => &[
+            "Held B/task (median)",
+            "Heap B/task",
+            "RSS B/task",
+            "Mapped B/task",
+            "Threads/task",
+        ],
         _ => &["Makespan (median)"],
     };
     let mut head = vec!["Contender", "Config", "Status"];
@@ -137,7 +143,7 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             "Peak fds",
             "fd errors",
             "Refused",
-            "Waiting at once",
+            "Pending at once",
             "Makespan",
         ]),
         _ => {
@@ -160,18 +166,12 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             status_cell(c),
             opt(c.figure(), fig),
         ];
-        if family == Family::QueueMemory {
+        if matches!(family, Family::QueueMemory | Family::Held) {
             let bytes = |v: Option<f64>| opt(v, |b| format!("{b:.0}"));
             row.extend([
                 bytes(c.heap_per_job),
                 bytes(c.rss_per_job),
                 bytes(c.mapped_per_job),
-                opt(c.threads_per_job, |t| format!("{t:.2}")),
-            ]);
-        }
-        if family == Family::Held {
-            row.extend([
-                opt(c.mapped_per_job, |b| format!("{b:.0}")),
                 opt(c.threads_per_job, |t| format!("{t:.2}")),
             ]);
         }
@@ -197,7 +197,7 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
                     n(h.fds),
                     n(h.fd_errors),
                     n(h.refused),
-                    n(h.waiting),
+                    n(h.pending),
                     opt(c.wall, |w| secs(w.median)),
                 ]);
             }

@@ -8,6 +8,8 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::measure::HeapCounter;
+
 /// The process's resident and mapped memory and its thread count, from
 /// `/proc/self/status`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -108,6 +110,10 @@ pub(super) struct Peaks {
     pub(super) base_fds: Option<u64>,
     pub(super) peak: Footprint,
     pub(super) peak_fds: Option<u64>,
+    /// The most net heap bytes allocated since the start (`None` without the counting
+    /// allocator, as in unit tests): unlike the resident figure it sees memory the
+    /// allocator reuses from an earlier repetition.
+    pub(super) peak_heap: Option<u64>,
 }
 
 /// A thread that samples the footprint and the open fds every [`SAMPLE_EVERY`] until
@@ -136,17 +142,21 @@ impl Sampler {
             .spawn(move || {
                 let base = status.read();
                 let base_fds = open_fds(at_limit);
+                let heap = HeapCounter::start();
                 let _ = based.send(());
+                let heap_now = || heap.as_ref().map(|h| h.bytes().max(0) as u64);
                 let mut p = Peaks {
                     base,
                     base_fds,
                     peak: base,
                     peak_fds: base_fds,
+                    peak_heap: heap_now(),
                 };
                 loop {
                     let last = stopped.load(Ordering::Acquire);
                     p.peak = p.peak.max(status.read());
                     p.peak_fds = p.peak_fds.max(open_fds(at_limit));
+                    p.peak_heap = p.peak_heap.max(heap_now());
                     if last {
                         return p;
                     }

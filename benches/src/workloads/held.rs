@@ -5,9 +5,13 @@
 //! `D` longer than the submission every task that can be pending is pending at the same
 //! time; a pool bounded at `c` has `c` of them waiting and the rest queued, and once the
 //! deadline has passed the queued ones finish at once. A sampler thread reads
-//! `/proc/self/status` and `/proc/self/fd` every few milliseconds, and the peaks less the
-//! baseline, divided by the tasks accepted, give resident and mapped bytes and threads per
-//! pending task; the absolute peak of threads and open fds is recorded beside them.
+//! `/proc/self/status`, `/proc/self/fd` and the net heap bytes every few milliseconds, and
+//! the peaks less the baseline, divided by the most tasks pending at once (handed to the
+//! contender and not finished: queued or waiting), give heap, resident and
+//! mapped bytes and threads per pending task; the absolute peak of threads and open fds is
+//! recorded beside them. As in `queue-memory`, the ranked figure is the larger of heap
+//! and resident bytes: resident counts touched thread stacks, heap sees memory the
+//! allocator kept from an earlier repetition and hands out again without growing.
 //!
 //! - `held-sleep`: each task is a timer wait (no fd).
 //! - `held-conn`: each task connects to the loopback server, holds the connection until
@@ -108,7 +112,9 @@ const BODY: usize = 64;
 /// How long the threads of one thread per task get to end after a repetition.
 const THREADS_GONE: Duration = Duration::from_secs(10);
 
-/// Tasks waiting right now and the most at once.
+/// Tasks pending right now (handed to the contender and not finished: queued or
+/// waiting) and the most at once. A bounded async contender holds at most `c`: the
+/// submitter waits for a free slot before it creates the next task.
 #[derive(Debug, Default)]
 struct Waiting {
     now: AtomicU64,
@@ -132,7 +138,7 @@ struct Tally {
     ok: AtomicU64,
     fd_errors: AtomicU64,
     errors: IoErrors,
-    waiting: Waiting,
+    pending: Waiting,
 }
 
 impl Tally {
@@ -190,9 +196,7 @@ impl Task {
     }
 
     fn wait_blocking(&self) {
-        self.tally.waiting.enter();
         std::thread::sleep(self.deadline.saturating_duration_since(Instant::now()));
-        self.tally.waiting.leave();
     }
 
     async fn run_async(self) {
@@ -212,9 +216,7 @@ impl Task {
     }
 
     async fn wait_async(&self) {
-        self.tally.waiting.enter();
         tokio::time::sleep_until(self.deadline.into()).await;
-        self.tally.waiting.leave();
     }
 }
 
@@ -238,22 +240,28 @@ fn submit_all(
     for _ in 0..n {
         let permit = limiter.as_ref().map(InFlight::acquire);
         let t = task.clone();
+        task.tally.pending.enter();
         let submitted = match mode {
             IoMode::Blocking => c.submit(
                 Job::new(move || {
+                    let tally = Arc::clone(&t.tally);
                     t.blocking();
+                    tally.pending.leave();
                     drop(permit);
                 }),
                 Work::Blocking,
             ),
             IoMode::Async => c.submit_async(Box::pin(async move {
+                let tally = Arc::clone(&t.tally);
                 t.run_async().await;
+                tally.pending.leave();
                 drop(permit);
             })),
         };
         match submitted {
             Ok(()) => {}
             Err(ContenderError::Failed(why)) => {
+                task.tally.pending.leave();
                 refused += 1;
                 first.get_or_insert(why);
             }
@@ -328,26 +336,32 @@ impl Workload for Held {
         if let Some(why) = why {
             witness.push_str(&format!(" (first: {why})"));
         }
-        let accepted = (self.n - refused).max(1) as f64;
+        let pending = tally.pending.peak.load(Ordering::Relaxed);
+        let per = pending.max(1) as f64;
         let growth = |f: fn(&super::footprint::Footprint) -> Option<u64>| {
             f(&peaks.base)
                 .zip(f(&peaks.peak))
-                .map(|(a, b)| b.saturating_sub(a) as f64 / accepted)
+                .map(|(a, b)| b.saturating_sub(a) as f64 / per)
         };
         let rss = growth(|f| f.rss_kib).map(|k| k * 1024.0);
+        let heap = peaks.peak_heap.map(|b| b as f64 / per);
         Ok(Output {
             jobs: self.n,
             witness,
+            heap_bytes_per_job: heap,
             rss_bytes_per_job: rss,
             extra: Extra {
                 mapped_bytes_per_job: growth(|f| f.vm_kib).map(|k| k * 1024.0),
                 threads_per_job: growth(|f| f.threads),
-                held_bytes_per_job: rss,
+                held_bytes_per_job: match (heap, rss) {
+                    (Some(h), Some(r)) => Some(h.max(r)),
+                    (h, r) => h.or(r),
+                },
                 fd_errors: server.map(|_| fd_errors),
                 refused: Some(refused),
                 peak_fds: peaks.peak_fds,
                 peak_threads: peaks.peak.threads,
-                peak_waiting: Some(tally.waiting.peak.load(Ordering::Relaxed)),
+                peak_pending: Some(pending),
                 ..Extra::default()
             },
             ..Output::default()
@@ -439,7 +453,7 @@ mod tests {
         );
         assert_eq!(out.extra.refused, Some(0));
         assert!(out.extra.peak_fds.is_some_and(|f| f <= 64), "{out:?}");
-        assert!(out.extra.peak_waiting.is_some_and(|w| w >= 200 - fd_errors));
+        assert!(out.extra.peak_pending.is_some_and(|w| w >= 200 - fd_errors));
         // An async runtime without a bound runs into the same limit.
         let unbounded = Async::new(Sizing {
             workers: 2,
@@ -463,7 +477,7 @@ mod tests {
             .run(&pool, &env(&fixtures, 8), &mut Clock::new())
             .expect("run");
         assert_eq!(out.witness, "ok=100 fd_errors=0 refused=0");
-        assert_eq!(out.extra.peak_waiting, Some(8));
+        assert_eq!(out.extra.peak_pending, Some(100), "all queued at once");
     }
 
     #[test]
@@ -479,7 +493,7 @@ mod tests {
             .expect("run");
         assert_eq!(out.witness, "ok=200 fd_errors=0 refused=0");
         assert_eq!(out.extra.fd_errors, None);
-        assert!(out.extra.peak_waiting.is_some_and(|w| w > 150), "{out:?}");
+        assert!(out.extra.peak_pending.is_some_and(|w| w > 150), "{out:?}");
         // Other tests share the process, so only a lower bound: most tasks' threads.
         assert!(
             out.extra.threads_per_job.is_some_and(|t| t > 0.5),

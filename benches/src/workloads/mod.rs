@@ -191,8 +191,8 @@ pub struct Extra {
     pub peak_fds: Option<u64>,
     /// See [`Sample::peak_threads`].
     pub peak_threads: Option<u64>,
-    /// See [`Sample::peak_waiting`].
-    pub peak_waiting: Option<u64>,
+    /// See [`Sample::peak_pending`].
+    pub peak_pending: Option<u64>,
 }
 
 impl Extra {
@@ -212,7 +212,7 @@ impl Extra {
         s.refused = self.refused;
         s.peak_fds = self.peak_fds;
         s.peak_threads = self.peak_threads;
-        s.peak_waiting = self.peak_waiting;
+        s.peak_pending = self.peak_pending;
     }
 }
 
