@@ -15,7 +15,8 @@ use crate::matrix::Plan;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::runner::launch_for;
 use crate::runner::rounds::{run_workload, Event, Stopping};
-use crate::workloads::{self, Env, Scale, Workload};
+use crate::runner::spec_for;
+use crate::workloads::{self, held_fd_limit, Env, Family, Scale, Workload};
 use crate::{estimate, machine, report, terminal};
 
 /// Compare worker pools: workpools strategies, rayon, tokio, threadpool, thread-per-task
@@ -199,17 +200,24 @@ fn progress(len: usize) -> ProgressBar {
     pb
 }
 
-/// Starts the loopback fixtures when an I/O workload is selected, sized for the plan's
-/// largest concurrency; returns them (alive until dropped) and their spec.
+/// Starts the loopback fixtures when an I/O or held-resources workload is selected, sized
+/// for the plan's largest concurrency; returns them (alive until dropped) and their spec.
 fn start_fixtures(
     plan: &Plan,
     ws: &[Box<dyn Workload>],
 ) -> Result<(Option<Fixtures>, FixtureSpec), String> {
-    if !ws.iter().any(|w| w.family().is_io()) {
+    let held = ws.iter().any(|w| w.family() == Family::Held);
+    if !held && !ws.iter().any(|w| w.family().is_io()) {
         return Ok((None, FixtureSpec::default()));
     }
     let max_conc = plan.concurrency.iter().copied().max().unwrap_or(1);
-    let fixtures = Fixtures::start(plan.scale, max_conc)?;
+    // `held-conn` holds up to its fd limit of connections open at once.
+    let pending = if held {
+        held_fd_limit(plan.scale) as usize
+    } else {
+        0
+    };
+    let fixtures = Fixtures::start(plan.scale, max_conc, pending)?;
     let spec = fixtures.spec().clone();
     Ok((Some(fixtures), spec))
 }

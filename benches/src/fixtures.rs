@@ -95,17 +95,18 @@ pub fn write_files(dir: &Path, count: u32, size: u32) -> std::io::Result<()> {
 
 impl Fixtures {
     /// Starts the HTTP server with enough handler threads for `max_concurrency` clients
-    /// and generates the files for `scale`.
+    /// and room for `pending` connections waiting at once (accepted or in the kernel's
+    /// queue, see [`ServerConfig::backlog`]), and generates the files for `scale`.
     ///
     /// # Errors
     /// A description of the fixture that failed to start.
-    pub fn start(scale: Scale, max_concurrency: usize) -> Result<Fixtures, String> {
+    pub fn start(scale: Scale, max_concurrency: usize, pending: usize) -> Result<Fixtures, String> {
         let service = Duration::from_millis(1);
         let graph = (11, scale.pick(64, 512, 1024), 3);
         let config = ServerConfig {
             service_time: service,
             handler_threads: max_concurrency + 16,
-            backlog: 4 * max_concurrency + 64,
+            backlog: (4 * max_concurrency + 64).max(pending),
             ..ServerConfig::default()
         };
         let server = HttpServer::start(LinkGraph::generate(graph.0, graph.1, graph.2), config)
@@ -171,15 +172,7 @@ impl Fixtures {
 /// # Errors
 /// An I/O error, a non-loopback address, or a malformed or non-200 response.
 pub async fn http_get_async(addr: SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
-    let (status, body) = http_request_async(addr, path).await?;
-    if status == 200 {
-        Ok(body)
-    } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("status is {status}, not 200"),
-        ))
-    }
+    require_ok(http_request_async(addr, path).await?)
 }
 
 /// An async HTTP/1.1 GET to the loopback fixture server; returns the status and body.
@@ -187,18 +180,59 @@ pub async fn http_get_async(addr: SocketAddr, path: &str) -> std::io::Result<Vec
 /// # Errors
 /// An I/O error, a non-loopback address, or a malformed response.
 pub async fn http_request_async(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
-    use std::io::{Error, ErrorKind};
     if !addr.ip().is_loopback() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
             "refusing a non-loopback address",
         ));
     }
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
+    stream.write_all(request(addr, path).as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
+    parse_response(raw)
+}
+
+/// Sends `GET path` over an open connection to `addr` and returns the body of a 200
+/// (for a client that connects first and asks later, holding the connection meanwhile).
+///
+/// # Errors
+/// An I/O error, or a malformed or non-200 response.
+pub async fn http_exchange_async(
+    mut stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    path: &str,
+) -> std::io::Result<Vec<u8>> {
+    stream.write_all(request(addr, path).as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    require_ok(parse_response(raw)?)
+}
+
+/// [`http_exchange_async`] on a blocking connection.
+///
+/// # Errors
+/// An I/O error, or a malformed or non-200 response.
+pub fn http_exchange(
+    mut stream: std::net::TcpStream,
+    addr: SocketAddr,
+    path: &str,
+) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    stream.write_all(request(addr, path).as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    require_ok(parse_response(raw)?)
+}
+
+/// The request line and headers of a one-shot GET.
+fn request(addr: SocketAddr, path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+}
+
+/// The status and body of a raw response.
+fn parse_response(mut raw: Vec<u8>) -> std::io::Result<(u16, Vec<u8>)> {
+    use std::io::{Error, ErrorKind};
     let bad = |what: &str| Error::new(ErrorKind::InvalidData, what.to_owned());
     let end = raw
         .windows(4)
@@ -211,6 +245,18 @@ pub async fn http_request_async(addr: SocketAddr, path: &str) -> std::io::Result
         .and_then(|code| code.parse::<u16>().ok())
         .ok_or_else(|| bad("no HTTP/1.x status line"))?;
     Ok((status, raw.split_off(end + 4)))
+}
+
+/// The body of a 200, else an `InvalidData` error naming the status.
+fn require_ok((status, body): (u16, Vec<u8>)) -> std::io::Result<Vec<u8>> {
+    if status == 200 {
+        Ok(body)
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("status is {status}, not 200"),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -234,7 +280,7 @@ mod tests {
 
     #[test]
     fn fixtures_serve_pages_bytes_files_and_a_tree() {
-        let f = Fixtures::start(Scale::Smoke, 4).expect("fixtures");
+        let f = Fixtures::start(Scale::Smoke, 4, 0).expect("fixtures");
         let spec = f.spec().clone();
         let addr = spec.http.expect("server");
         let body = block_on(http_get_async(addr, "/bytes/30")).expect("bytes");

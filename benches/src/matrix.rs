@@ -9,7 +9,9 @@ use pool_testkit::kernels::SpinCalibration;
 use crate::contenders::{Entry, Program};
 use crate::fixtures::FixtureSpec;
 use crate::record::Cell;
-use crate::workloads::{Env, Family, Scale, Workload, DOWNSTREAM_SWEEP};
+use crate::workloads::{
+    held_concurrency, held_pending, Env, Family, Scale, Workload, DOWNSTREAM_SWEEP,
+};
 
 /// The settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +114,11 @@ impl Plan {
             return Vec::new();
         }
         if e.single {
+            // Running each task on submit, a single thread never has two pending: there is
+            // nothing to hold.
+            if family == Family::Held {
+                return Vec::new();
+            }
             return vec![(Some(1), Some(1))];
         }
         if !e.bounded {
@@ -119,8 +126,18 @@ impl Plan {
         }
         if family.is_cpu() {
             self.workers.iter().map(|&w| (Some(w), Some(w))).collect()
-        } else if family.is_io() {
-            self.concurrency_for(family)
+        } else if family.by_concurrency() {
+            let mut levels = if family == Family::Held {
+                held_concurrency(self.scale)
+            } else {
+                self.concurrency_for(family)
+            };
+            if family == Family::Held && e.io_mode == IoMode::Async {
+                // An async contender whose cap is every task is the unbounded model: one
+                // future per task, like a goroutine each.
+                levels.push(held_pending(self.scale) as usize);
+            }
+            levels
                 .into_iter()
                 .map(|c| {
                     let workers = if e.io_mode == IoMode::Async {
@@ -165,7 +182,9 @@ mod tests {
                     .any(|x| x.workload == w.name() && x.contender == c.name);
                 let external =
                     c.program == Program::InProcess || w.external(&placeholder_env(2)).is_some();
-                let want = (!c.flat_only || w.family() == Family::CpuFlat) && external;
+                let held_single = c.single && w.family() == Family::Held;
+                let want =
+                    (!c.flat_only || w.family() == Family::CpuFlat) && external && !held_single;
                 assert_eq!(has, want, "{} {}", w.name(), c.name);
             }
         }
@@ -186,8 +205,13 @@ mod tests {
         // 807 with the latency sweep, plus the harness floor's one cell per CPU-flat
         // workload (811), tokio-unbounded's one cell per workload, the two downstream
         // workloads' 80 cells each, and the Go contenders on the external workloads
-        // (go-pool at 11 concurrency levels, go-per-task once).
-        assert_eq!(cells.len(), 811 + 22 + 2 * 80 + 4 * (11 + 1) + 2 * (11 + 1));
+        // (go-pool at 11 concurrency levels, go-per-task once), plus 17 per held-resources
+        // workload (five blocking pools at two bounds, two async contenders at three, and
+        // thread-per-task) and tokio-unbounded's cell on each.
+        assert_eq!(
+            cells.len(),
+            811 + 22 + 2 * 80 + 4 * (11 + 1) + 2 * (11 + 1) + 2 * (17 + 1)
+        );
     }
 
     #[test]

@@ -149,6 +149,25 @@ pub struct Sample {
     /// the repetition (downstream workloads; the service's gauge, read over `/stats`).
     #[serde(default)]
     pub downstream_queue_max: Option<u64>,
+    // Issue 13 item 2 (resources held while waiting, `held-*` workloads).
+    /// Tasks that found no file descriptor (`EMFILE`/`ENFILE` on connect), counted and
+    /// not retried (`held-conn`).
+    #[serde(default)]
+    pub fd_errors: Option<u64>,
+    /// Tasks the contender refused to take (thread-per-task when the OS refuses a
+    /// thread), counted and not retried.
+    #[serde(default)]
+    pub refused: Option<u64>,
+    /// Most file descriptors open at once in the cell's process (sampled).
+    #[serde(default)]
+    pub peak_fds: Option<u64>,
+    /// Most threads alive at once in the cell's process (sampled).
+    #[serde(default)]
+    pub peak_threads: Option<u64>,
+    /// Most tasks pending at once (handed to the contender and not finished: queued or
+    /// waiting); the per-task figures of `held-*` are divided by it.
+    #[serde(default)]
+    pub peak_pending: Option<u64>,
 }
 
 impl Sample {
@@ -195,6 +214,11 @@ impl Sample {
             fixture_cpu_ns: None,
             refusals: None,
             downstream_queue_max: None,
+            fd_errors: None,
+            refused: None,
+            peak_fds: None,
+            peak_threads: None,
+            peak_pending: None,
         }
     }
 
@@ -513,6 +537,11 @@ mod tests {
             "steal_ns",
             "stat_resolution_ns",
             "fixture_cpu_ns",
+            "fd_errors",
+            "refused",
+            "peak_fds",
+            "peak_threads",
+            "peak_pending",
         ] {
             map.remove(f);
         }

@@ -43,6 +43,9 @@ pub struct CellStats {
     pub refusals: Option<Summary>,
     /// The downstream service's longest queue per repetition, over `ok` repetitions.
     pub queue_max: Option<Summary>,
+    /// Held resources (`held-*`): the most fd errors, refused tasks, open fds, threads
+    /// and tasks pending at once over the repetitions.
+    pub held: HeldPeaks,
     /// The witness of the last sample.
     pub witness: String,
     /// The ranked figure (see [`sample_figure`]) of each `ok` repetition, in run order.
@@ -56,14 +59,31 @@ pub struct CellStats {
     pub busy: (usize, Option<String>),
 }
 
+/// The most of each held resource over a cell's repetitions (see [`Sample::peak_fds`]
+/// and its neighbours).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeldPeaks {
+    /// Tasks that found no fd.
+    pub fd_errors: Option<u64>,
+    /// Tasks the contender refused.
+    pub refused: Option<u64>,
+    /// Open fds.
+    pub fds: Option<u64>,
+    /// Threads alive.
+    pub threads: Option<u64>,
+    /// Tasks pending (queued or waiting).
+    pub pending: Option<u64>,
+}
+
 /// The figure a repetition is ranked by (lower is better): p99 latency (ns) for the
 /// latency family, CPU time over wall time for `idle`, the bytes the process really holds
 /// per queued job for `queue-memory` (runs before that figure existed: heap, else
-/// resident), the makespan (s) for everything else.
+/// resident) and the resident bytes per pending task for `held-*`, the makespan (s) for everything else.
 pub fn sample_figure(s: &Sample) -> Option<f64> {
     match s.family {
         Family::Latency => s.p99_ns.map(|v| v as f64),
         Family::Idle => Some(s.cpu_ns()? as f64 / s.wall_ns?.max(1) as f64),
+        Family::Held => s.held_bytes_per_job,
         Family::QueueMemory => s
             .held_bytes_per_job
             .or(s.heap_bytes_per_job)
@@ -184,6 +204,13 @@ fn stats(g: &[&Sample]) -> CellStats {
         bound: median(col(&|s| s.bound_ns.map(|n| n as f64 / 1e9))),
         refusals: Summary::of(&col(&|s| s.refusals.map(|n| n as f64))),
         queue_max: Summary::of(&col(&|s| s.downstream_queue_max.map(|n| n as f64))),
+        held: HeldPeaks {
+            fd_errors: g.iter().filter_map(|s| s.fd_errors).max(),
+            refused: g.iter().filter_map(|s| s.refused).max(),
+            fds: g.iter().filter_map(|s| s.peak_fds).max(),
+            threads: g.iter().filter_map(|s| s.peak_threads).max(),
+            pending: g.iter().filter_map(|s| s.peak_pending).max(),
+        },
         witness: g
             .iter()
             .rev()
@@ -231,7 +258,7 @@ pub fn config_label(c: &CellStats) -> String {
     } else {
         ""
     };
-    if s.family.is_io() {
+    if s.family.by_concurrency() {
         let conc = s.concurrency.unwrap_or(w);
         if conc == w {
             format!("c={conc}{over}")

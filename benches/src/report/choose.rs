@@ -10,7 +10,8 @@
 //!
 //! The figure is the median makespan for throughput workloads, p99 latency for the
 //! latency workloads, CPU time over wall time for `idle`, and heap bytes per queued job
-//! (else resident bytes) for `queue-memory`. Lower is better for all of them.
+//! (else resident bytes) for `queue-memory`, resident bytes per pending task for
+//! `held-*`. Lower is better for all of them.
 
 use crate::contenders::{HARNESS_FLOOR, THREAD_PER_TASK};
 use crate::record::WorkloadInfo;
@@ -142,6 +143,7 @@ fn metric(family: Family) -> &'static str {
         Family::Latency => "p99 latency",
         Family::Idle => "CPU/wall",
         Family::QueueMemory => "bytes/queued job",
+        Family::Held => "bytes/pending task",
         _ => "makespan",
     }
 }
@@ -151,7 +153,7 @@ pub fn format_figure(family: Family, v: f64) -> String {
     match family {
         Family::Latency => format!("{:.1} us", v / 1e3),
         Family::Idle => format!("{:.1} %", v * 100.0),
-        Family::QueueMemory => format!("{v:.0} B"),
+        Family::QueueMemory | Family::Held => format!("{v:.0} B"),
         _ => super::format::secs(v),
     }
 }

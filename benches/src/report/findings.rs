@@ -150,6 +150,11 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
                 s.push_str(&format!("  - {line}\n"));
             }
         }
+        if f == Family::Held {
+            for line in super::held::findings(data, all) {
+                s.push_str(&format!("  - {line}\n"));
+            }
+        }
         if f == Family::Latency {
             for line in super::latency::findings(data) {
                 s.push_str(&format!("  - {line} ([load sweep](latency.md))\n"));

@@ -18,6 +18,7 @@ pub mod choose;
 pub mod downstream;
 pub mod findings;
 pub mod format;
+pub mod held;
 pub mod index;
 pub mod latency;
 pub mod markdown;

@@ -24,6 +24,7 @@ pub fn file_name(family: Family) -> String {
         Family::Idle => "idle",
         Family::QueueMemory => "queue-memory",
         Family::Downstream => "downstream",
+        Family::Held => "held",
     };
     format!("family-{slug}.md")
 }
@@ -122,6 +123,13 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             "Mapped B/job",
             "Threads/job",
         ],
+        Family::Held => &[
+            "Held B/task (median)",
+            "Heap B/task",
+            "RSS B/task",
+            "Mapped B/task",
+            "Threads/task",
+        ],
         _ => &["Makespan (median)"],
     };
     let mut head = vec!["Contender", "Config", "Status"];
@@ -130,6 +138,15 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
     match family {
         Family::Idle => head.extend_from_slice(&["CPU time", "Wall"]),
         Family::QueueMemory => head.extend_from_slice(&["Peak RSS", "Submit rate"]),
+        Family::Held => head.extend_from_slice(&[
+            "Peak RSS",
+            "Peak threads",
+            "Peak fds",
+            "fd errors",
+            "Refused",
+            "Pending at once",
+            "Makespan",
+        ]),
         _ => {
             head.extend_from_slice(&["Throughput", "CPU/wall", "Peak RSS", vs.as_str()]);
             if family.is_io() {
@@ -153,7 +170,7 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
             status_cell(c),
             opt(c.figure(), fig),
         ];
-        if family == Family::QueueMemory {
+        if matches!(family, Family::QueueMemory | Family::Held) {
             let bytes = |v: Option<f64>| opt(v, |b| format!("{b:.0}"));
             row.extend([
                 bytes(c.heap_per_job),
@@ -175,6 +192,19 @@ fn workload_table(family: Family, rows: &[&CellStats], all: &[CellStats], baseli
         match family {
             Family::Idle => row.extend([opt(c.cpu, secs), opt(c.wall, |w| secs(w.median))]),
             Family::QueueMemory => row.extend([opt(c.peak_rss_kib, kib), opt(c.throughput, rate)]),
+            Family::Held => {
+                let n = |v: Option<u64>| opt(v, |v| v.to_string());
+                let h = &c.held;
+                row.extend([
+                    opt(c.peak_rss_kib, kib),
+                    n(h.threads),
+                    n(h.fds),
+                    n(h.fd_errors),
+                    n(h.refused),
+                    n(h.pending),
+                    opt(c.wall, |w| secs(w.median)),
+                ]);
+            }
             _ => {
                 row.extend([
                     opt(c.throughput, rate),

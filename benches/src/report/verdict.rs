@@ -153,6 +153,11 @@ const QUEUED: Claim = Claim {
     checks: &[at_least(UnboundedOverPool, Fixed(10.0))],
 };
 
+const HELD: Claim = Claim {
+    words: "a pending task holds >= 10x more memory as a thread (thread-per-task) than in the best pool",
+    checks: &[at_least(UnboundedOverPool, Fixed(10.0))],
+};
+
 /// The claim checked for workload `name`, if it has one.
 pub fn claim(name: &str) -> Option<Claim> {
     Some(match name {
@@ -169,6 +174,7 @@ pub fn claim(name: &str) -> Option<Claim> {
         "queue-memory" => QUEUED,
         "downstream-refuse" => REFUSALS,
         "downstream-queue" => SERVICE_QUEUE,
+        "held-sleep" | "held-conn" => HELD,
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@
 //! | Latency | `latency-10`, `-30`, `-50`, `-70`, `-90` (open loop, % of capacity) | fixed workers |
 //! | Idle | `idle` | fixed workers |
 //! | Queue memory | `queue-memory` | fixed workers |
+//! | Held while waiting | `held-sleep`, `held-conn` | a few bounds `c` below the fd limit |
 //!
 //! For I/O workloads the concurrency `c` is the number of worker threads of a blocking
 //! contender, and the cap on in-flight futures of an async one (whose runtime keeps
@@ -22,6 +23,9 @@
 mod cpu_flat;
 mod cpu_recursive;
 mod downstream;
+mod fd_limit;
+mod footprint;
+mod held;
 mod histogram;
 mod idle;
 mod io;
@@ -45,6 +49,9 @@ use crate::measure::Clock;
 use crate::record::{Cell, Sample};
 
 pub use downstream::DOWNSTREAM_SWEEP;
+pub use held::{
+    concurrency as held_concurrency, fd_limit as held_fd_limit, pending as held_pending,
+};
 pub use histogram::{HistogramError, LatencyHistogram};
 pub use limit::{InFlight, Permit};
 pub use shard::ShardedCounter;
@@ -95,6 +102,8 @@ pub enum Family {
     QueueMemory,
     /// Requests to a service that serves at most `K` at once.
     Downstream,
+    /// Memory, threads and fds held by tasks pending at once.
+    Held,
 }
 
 impl Family {
@@ -104,6 +113,12 @@ impl Family {
             self,
             Family::IoFlat | Family::IoRecursive | Family::Mixed | Family::Downstream
         )
+    }
+
+    /// Whether the family's cells are configured by an I/O concurrency `c` (the I/O
+    /// families and the held resources), so reports label them by it.
+    pub fn by_concurrency(self) -> bool {
+        self.is_io() || self == Family::Held
     }
 
     /// Whether the family is swept over CPU workers.
@@ -123,6 +138,7 @@ impl Family {
             Family::Idle => "Idle CPU",
             Family::QueueMemory => "Memory per queued job",
             Family::Downstream => "Downstream capacity",
+            Family::Held => "Resources held while waiting",
         }
     }
 }
@@ -159,7 +175,7 @@ pub struct Output {
     pub extra: Extra,
 }
 
-/// What the latency sweep, the queue-memory workload and the I/O model bounds add to a
+/// What the latency sweep, the memory workloads and the I/O model bounds add to a
 /// repetition's [`Output`]; the fields of [`Sample`]'s last block, of the same names.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Extra {
@@ -181,6 +197,16 @@ pub struct Extra {
     pub refusals: Option<u64>,
     /// See [`Sample::downstream_queue_max`].
     pub downstream_queue_max: Option<u64>,
+    /// See [`Sample::fd_errors`].
+    pub fd_errors: Option<u64>,
+    /// See [`Sample::refused`].
+    pub refused: Option<u64>,
+    /// See [`Sample::peak_fds`].
+    pub peak_fds: Option<u64>,
+    /// See [`Sample::peak_threads`].
+    pub peak_threads: Option<u64>,
+    /// See [`Sample::peak_pending`].
+    pub peak_pending: Option<u64>,
 }
 
 impl Extra {
@@ -198,6 +224,11 @@ impl Extra {
         s.floor_bound_ns = self.floor_bound_ns;
         s.refusals = self.refusals;
         s.downstream_queue_max = self.downstream_queue_max;
+        s.fd_errors = self.fd_errors;
+        s.refused = self.refused;
+        s.peak_fds = self.peak_fds;
+        s.peak_threads = self.peak_threads;
+        s.peak_pending = self.peak_pending;
     }
 }
 
@@ -288,6 +319,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
     v.extend(latency::all(scale));
     v.push(Box::new(idle::Idle::new(scale)));
     v.push(Box::new(queue_memory::QueueMemory::new(scale)));
+    v.extend(held::all(scale));
     v
 }
 

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use pool_core::Job;
 
+use super::footprint::{await_threads_at_most, Footprint};
 use super::{check, Env, Extra, Family, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, Work};
 use crate::estimate::{job_cost, times};
@@ -150,7 +151,7 @@ impl Workload for QueueMemory {
         if let Some(threads) = before.threads.filter(|_| c.workers().is_none()) {
             // One thread per task's threads end after their jobs: let them go before the
             // next repetition reads its `before`, or their exit would count against it.
-            await_threads_at_most(threads);
+            await_threads_at_most(threads, ARRIVAL_TIMEOUT);
         }
         let witness = check("jobs run", self.n + blockers, done.load(Ordering::Relaxed))?;
         let per = |x: f64| x / self.n as f64;
@@ -182,63 +183,5 @@ impl Workload for QueueMemory {
     /// thread per task to arrive is part of their per-job cost).
     fn rep_estimate(&self, _env: &Env, cell: &Cell) -> Duration {
         SETTLE + times(self.n, job_cost(cell)) * 2
-    }
-}
-
-/// Waits until the process has at most `n` threads, or [`ARRIVAL_TIMEOUT`].
-fn await_threads_at_most(n: u64) {
-    let end = Instant::now() + ARRIVAL_TIMEOUT;
-    while Footprint::now().threads.is_some_and(|t| t > n) && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// The process's resident and mapped memory and its thread count, from
-/// `/proc/self/status`.
-#[derive(Debug, Default)]
-struct Footprint {
-    rss_kib: Option<u64>,
-    vm_kib: Option<u64>,
-    threads: Option<u64>,
-}
-
-impl Footprint {
-    fn now() -> Footprint {
-        std::fs::read_to_string("/proc/self/status")
-            .map(|s| Footprint::parse(&s))
-            .unwrap_or_default()
-    }
-
-    fn parse(status: &str) -> Footprint {
-        let field = |name: &str| {
-            let line = status.lines().find(|l| l.starts_with(name))?;
-            line[name.len()..]
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .ok()
-        };
-        Footprint {
-            rss_kib: field("VmRSS:"),
-            vm_kib: field("VmSize:"),
-            threads: field("Threads:"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn footprint_reads_the_status_fields() {
-        let f = Footprint::parse("Name:\tx\nVmSize:\t  2048 kB\nVmRSS:\t   512 kB\nThreads:\t3\n");
-        assert_eq!(
-            (f.rss_kib, f.vm_kib, f.threads),
-            (Some(512), Some(2048), Some(3))
-        );
-        let live = Footprint::now();
-        assert!(live.threads.is_some_and(|t| t >= 1), "{live:?}");
     }
 }
