@@ -15,7 +15,6 @@ use crate::matrix::Plan;
 use crate::record::{Cell, Meta, RunData, Sample, Status, WorkloadInfo};
 use crate::runner::launch_for;
 use crate::runner::rounds::{run_workload, Event, Stopping};
-use crate::runner::spec_for;
 use crate::workloads::{self, held_fd_limit, Env, Family, Scale, Workload};
 use crate::{estimate, machine, report, terminal};
 

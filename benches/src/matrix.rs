@@ -250,7 +250,14 @@ mod tests {
         workloads.sort_unstable();
         assert_eq!(
             workloads,
-            ["crawl", "downstream-queue", "downstream-refuse", "files", "sleep", "tcp-rr"]
+            [
+                "crawl",
+                "downstream-queue",
+                "downstream-refuse",
+                "files",
+                "sleep",
+                "tcp-rr"
+            ]
         );
         assert!(go("go-per-task").iter().all(|c| c.workers.is_none()));
         // The post's pool over the blocking pools' sweep: workers = c.

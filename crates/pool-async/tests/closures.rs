@@ -43,7 +43,10 @@ fn a_blocking_closure_does_not_stall_async_tasks() {
         .unwrap();
         pool_testkit::eventually("the closure runs", || pool.metrics().running == 1);
         let task = pool.try_submit(async move { tx.send(()).is_ok() }).unwrap();
-        assert!(task.join().unwrap(), "the closure stopped waiting before the task ran");
+        assert!(
+            task.join().unwrap(),
+            "the closure stopped waiting before the task ran"
+        );
         pool.wait_idle().unwrap();
     });
 }
