@@ -103,6 +103,19 @@ fn floor_line(data: &RunData, all: &[CellStats]) -> Option<String> {
         })
 }
 
+/// One line for a family's workloads that decide nothing: a statistical tie and no
+/// verdict (or an inconclusive one). Each keeps its best figure; the family page has the
+/// intervals and the evidence. Folding them keeps the Findings on one screen.
+fn undecided_line(undecided: &[String]) -> String {
+    if undecided.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  - {}: statistical ties, hypotheses inconclusive or none (intervals on the page).\n",
+        undecided.join("; ")
+    )
+}
+
 /// The `## Findings` section of `summary.md`.
 pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String {
     let verdicts: Vec<Option<Verdict>> = data
@@ -160,6 +173,7 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
                 s.push_str(&format!("  - {line} ([load sweep](latency.md))\n"));
             }
         }
+        let mut undecided: Vec<String> = Vec::new();
         for (w, v) in data
             .workloads
             .iter()
@@ -170,6 +184,19 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
                 s.push_str(&format!("  - `{}`: no `ok` cell.\n", w.name));
                 continue;
             };
+            if c.winner().is_none()
+                && v.as_ref()
+                    .is_none_or(|v| v.outcome == Outcome::Inconclusive)
+            {
+                undecided.push(format!(
+                    "`{}` best {} ({}, {})",
+                    w.name,
+                    c.ranked[0].contender,
+                    c.ranked[0].config,
+                    format_figure(c.family, c.ranked[0].figure)
+                ));
+                continue;
+            }
             let judged = v.as_ref().map_or_else(
                 || "No checkable hypothesis".to_owned(),
                 |v| {
@@ -186,6 +213,7 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
                 outcome_words(c)
             ));
         }
+        s.push_str(&undecided_line(&undecided));
     }
     s
 }
