@@ -166,7 +166,7 @@ pub fn tied_with(best: &CellStats, other: &CellStats) -> bool {
 
 /// Whether the interval of `other` / `best` exists and reaches 1.0. Choosing among one
 /// contender's configurations needs that evidence; without it the lowest median stands.
-fn surely_tied(best: &CellStats, other: &CellStats) -> bool {
+pub(super) fn surely_tied(best: &CellStats, other: &CellStats) -> bool {
     Ratio::of(other, best).is_some_and(|r| r.ci.is_some() && !r.excludes_one())
 }
 

@@ -12,16 +12,17 @@ use super::choose::of_workload;
 use super::format::secs;
 
 /// The median of a per-repetition count, 0 when absent.
-fn median(v: Option<crate::stats::Summary>) -> f64 {
+pub(super) fn median(v: Option<crate::stats::Summary>) -> f64 {
     v.map_or(0.0, |s| s.median)
 }
 
 /// Whether the cell cost the service something: a 503 or a queue.
-fn costs(c: &CellStats) -> bool {
+pub(super) fn costs(c: &CellStats) -> bool {
     median(c.refusals) > 0.0 || median(c.queue_max) > 0.0
 }
 
-fn p99(c: &CellStats) -> String {
+/// The cell's median p99 latency of served requests, or `-`.
+pub(super) fn p99(c: &CellStats) -> String {
     c.latency.map_or_else(|| "-".into(), |l| secs(l[2] / 1e9))
 }
 
@@ -40,6 +41,27 @@ fn bounded_words(cells: &[&CellStats]) -> Option<String> {
         best.first.contender,
         config_label(best)
     ))
+}
+
+/// The smallest bound among `cells` that cost the service a 503 or a queue.
+pub(super) fn first_cost(cells: &[&CellStats]) -> Option<usize> {
+    cells
+        .iter()
+        .filter(|c| c.first.workers.is_some() && costs(c))
+        .filter_map(|c| c.first.concurrency)
+        .min()
+}
+
+/// `unbounded tokio-unbounded: 40 of 64 refused, service queue max 0, p99 2.00 ms`.
+pub(super) fn unbounded_words(c: &CellStats) -> String {
+    let n = c.first.jobs.unwrap_or(0) + c.first.refusals.unwrap_or(0);
+    format!(
+        "unbounded {}: {:.0} of {n} refused, service queue max {:.0}, p99 {}",
+        c.first.contender,
+        median(c.refusals),
+        median(c.queue_max),
+        p99(c)
+    )
 }
 
 /// One line per downstream workload of the run.
@@ -62,15 +84,10 @@ pub fn findings(data: &RunData, all: &[CellStats]) -> Vec<String> {
                 .filter(|c| c.first.concurrency.is_some_and(|x| x <= k) == within)
                 .collect()
         };
-        let first_cost = ok
-            .iter()
-            .filter(|c| c.first.workers.is_some() && costs(c))
-            .filter_map(|c| c.first.concurrency)
-            .min()
-            .map_or_else(
-                || "no bounded cell cost the service a 503 or a queue".to_owned(),
-                |c| format!("the smallest bound that cost the service a 503 or a queue: c = {c}"),
-            );
+        let first_cost = first_cost(&ok).map_or_else(
+            || "no bounded cell cost the service a 503 or a queue".to_owned(),
+            |c| format!("the smallest bound that cost the service a 503 or a queue: c = {c}"),
+        );
         let mut parts = Vec::new();
         if let Some(words) = bounded_words(&bounded(true)) {
             parts.push(format!("pools at c <= K: {words}"));
@@ -79,14 +96,7 @@ pub fn findings(data: &RunData, all: &[CellStats]) -> Vec<String> {
             parts.push(format!("pools at c > K: {words}"));
         }
         for c in ok.iter().filter(|c| c.first.workers.is_none()) {
-            let n = c.first.jobs.unwrap_or(0) + c.first.refusals.unwrap_or(0);
-            parts.push(format!(
-                "unbounded {}: {:.0} of {n} refused, service queue max {:.0}, p99 {}",
-                c.first.contender,
-                median(c.refusals),
-                median(c.queue_max),
-                p99(c)
-            ));
+            parts.push(unbounded_words(c));
         }
         parts.push(first_cost);
         lines.push(format!("`{}` (K = {k}): {}.", w.name, parts.join("; ")));

@@ -34,23 +34,12 @@ pub fn findings(data: &RunData, all: &[CellStats]) -> Vec<String> {
                 return None;
             }
             let parts: Vec<String> = models.iter().map(|c| model_words(c)).collect();
-            let limit = data.meta.scale.map(held_fd_limit);
-            let below = |c: &CellStats| {
-                c.first.workers.is_some()
-                    && limit.is_some_and(|l| c.first.concurrency.is_some_and(|k| (k as u64) < l))
-            };
-            let errors = |bounded: bool| {
-                mine.iter()
-                    .filter(|c| below(c) == bounded)
-                    .filter_map(|c| c.held.fd_errors)
-                    .max()
-            };
-            let fds = match (errors(true), errors(false), limit) {
-                (Some(b), Some(u), Some(l)) => format!(
-                    "; fd errors (most in one cell): {b} bounded below the fd limit of {l}, {u} unbounded (or capped at every task)"
-                ),
-                _ => String::new(),
-            };
+            let fds = fd_errors(data, &mine).map_or_else(String::new, |f| {
+                format!(
+                    "; fd errors (most in one cell): {} bounded below the fd limit of {}, {} unbounded (or capped at every task)",
+                    f.bounded, f.limit, f.unbounded
+                )
+            });
             Some(format!(
                 "`{}` ({}): per pending task, {}{fds}.",
                 w.name,
@@ -59,6 +48,39 @@ pub fn findings(data: &RunData, all: &[CellStats]) -> Vec<String> {
             ))
         })
         .collect()
+}
+
+/// The most fd errors in one cell, for cells bounded below the fd limit and for the
+/// others (unbounded, or capped at every task).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FdErrors {
+    /// The fd soft limit the cells ran under.
+    pub limit: u64,
+    /// Bounded below the limit.
+    pub bounded: u64,
+    /// Unbounded, or bounded at or above the limit.
+    pub unbounded: u64,
+}
+
+/// The fd errors of `cells` (one `held-*` workload's) on each side of the fd limit of
+/// the run's scale; `None` when a side has no recorded count or the scale is custom.
+pub(super) fn fd_errors(data: &RunData, cells: &[&CellStats]) -> Option<FdErrors> {
+    let limit = data.meta.scale.map(held_fd_limit)?;
+    let below = |c: &CellStats| {
+        c.first.workers.is_some() && c.first.concurrency.is_some_and(|k| (k as u64) < limit)
+    };
+    let errors = |bounded: bool| {
+        cells
+            .iter()
+            .filter(|c| below(c) == bounded)
+            .filter_map(|c| c.held.fd_errors)
+            .max()
+    };
+    Some(FdErrors {
+        limit,
+        bounded: errors(true)?,
+        unbounded: errors(false)?,
+    })
 }
 
 /// Tasks a cell lets wait at once: unbounded counts as the most.
