@@ -1,10 +1,12 @@
 //! The reports of the committed full runs (`results/*` at scale `full`): `summary.md`
-//! stays short, opens with Findings, keeps the which-pool heading and names every
-//! contender, and every family gets its own page.
+//! stays short, opens with the answer to the blog post's question and then the Findings,
+//! keeps the which-pool heading and names every contender, and every family gets its own
+//! page.
 
 use std::path::PathBuf;
 
 use pool_bench::record::RunData;
+use pool_bench::report::answer::HEADING;
 use pool_bench::report::{markdown, pages, read_json, write_all};
 use pool_bench::workloads::Scale;
 
@@ -24,7 +26,7 @@ fn full_runs() -> Vec<RunData> {
 }
 
 #[test]
-fn the_summary_of_a_full_run_is_short_and_opens_with_findings() {
+fn the_summary_of_a_full_run_is_short_and_opens_with_the_answer_then_findings() {
     let runs = full_runs();
     assert!(!runs.is_empty(), "no committed full run to check");
     for data in runs {
@@ -32,7 +34,24 @@ fn the_summary_of_a_full_run_is_short_and_opens_with_findings() {
         let lines = s.lines().count();
         assert!(lines <= 250, "{}: {lines} lines", data.meta.commit);
         let headings: Vec<&str> = s.lines().filter(|l| l.starts_with("## ")).collect();
-        assert_eq!(headings.first(), Some(&"## Findings"));
+        assert_eq!(
+            headings.get(..2),
+            Some(
+                &[
+                    "## Does a worker pool help when tasks are heavy in file or network I/O?",
+                    "## Findings"
+                ][..]
+            )
+        );
+        assert_eq!(headings[0], HEADING);
+        let answer = &s[s.find(HEADING).expect("answer")..s.find("## Findings").expect("findings")];
+        assert!(
+            answer.contains("*An Exploration of the Worker Pool Pattern in Go*"),
+            "the answer names the post"
+        );
+        // Short: the heading, the post's question, and one line per claim and workload.
+        let n = answer.lines().count();
+        assert!(n < 25, "the answer section: {n} lines");
         assert!(headings.contains(&"## Which pool for which workload"));
         let findings = &s[s.find("## Findings").expect("findings")
             ..s.find("## Which pool").expect("which pool")];

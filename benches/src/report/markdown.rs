@@ -4,6 +4,7 @@
 use crate::record::{RunData, Status};
 
 use super::aggregate::{cells, config_label, CellStats};
+use super::answer::answer;
 use super::choose::{choices, Choice};
 use super::findings::findings;
 use super::format::{interval, kib, opt, ratio, secs, table};
@@ -163,7 +164,7 @@ fn correctness(all: &[CellStats]) -> String {
     s
 }
 
-/// `summary.md`: contents, findings, the which-pool table, correctness in brief and links
+/// `summary.md`: contents, the answer to the blog post's question, findings, the which-pool table, correctness in brief and links
 /// to the per-family pages (which hold every cell).
 pub fn summary(data: &RunData) -> String {
     let m = &data.meta;
@@ -174,7 +175,9 @@ pub fn summary(data: &RunData) -> String {
         "{} cores, {}; scale {}. Provenance and the exact command: [README.md](README.md). How to read this: `FAQ.md` at the repository root.\n\n",
         m.cores, m.cpu, m.scale.map_or("custom".into(), |x| format!("{x:?}").to_lowercase())
     ));
-    s.push_str("Contents: [Findings](#findings) · [Which pool for which workload](#which-pool-for-which-workload) · [Correctness](#correctness) · [Pages](#pages)\n\n");
+    s.push_str("Contents: [Does a worker pool help with file or network I/O?](#does-a-worker-pool-help-when-tasks-are-heavy-in-file-or-network-io) · [Findings](#findings) · [Which pool for which workload](#which-pool-for-which-workload) · [Correctness](#correctness) · [Pages](#pages)\n\n");
+    s.push_str(&answer(data, &all));
+    s.push('\n');
     s.push_str(&findings(data, &all, &picked));
     s.push('\n');
     s.push_str(&which_pool(&picked));

@@ -4,7 +4,8 @@
 //! - `README.md`: the exact command, versions, commit, machine ([`markdown::readme`]);
 //! - `raw.csv` and `results.json`: every sample, including failed, timed-out and
 //!   unsupported cells;
-//! - `summary.md`: findings in words with verdicts on each workload's claim
+//! - `summary.md`: the answer to the blog post's question ([`answer`]), findings in
+//!   words with verdicts on each workload's claim
 //!   ([`findings`], [`verdict`]), the "which pool for which workload" table with 95 %
 //!   intervals and ties ([`choose`]), correctness in brief and links;
 //! - `family-*.md`: every cell of one family, with intervals and outlier flags ([`pages`]);
@@ -14,6 +15,7 @@
 //!   ([`index`]), so a run writes nothing outside its own folder.
 
 pub mod aggregate;
+pub mod answer;
 pub mod choose;
 pub mod downstream;
 pub mod findings;
