@@ -43,7 +43,11 @@ fn saturation(sweeps: &[Sweep]) -> String {
             ));
         }
     }
-    out.join(", ")
+    if out.is_empty() {
+        "no bounded pool has an `ok` cell".into()
+    } else {
+        out.join(", ")
+    }
 }
 
 /// The I/O sentence: where the pools saturate, how each unbounded model compares, and
@@ -70,11 +74,7 @@ fn throughput(sweeps: &[Sweep]) -> String {
         (Outcome::Undecided, "cannot be told apart (n < 3) from"),
     ] {
         let mut models: Vec<String> = Vec::new();
-        for model in [
-            "tokio-unbounded",
-            crate::contenders::THREAD_PER_TASK,
-            "go-per-task",
-        ] {
+        for &model in [Lang::Rust, Lang::Go].iter().flat_map(|l| l.unbounded()) {
             let mine: Vec<&(&str, &str, Ratio)> = compared
                 .iter()
                 .filter(|(_, m, r)| *m == model && Outcome::of(*r) == outcome)
