@@ -11,14 +11,32 @@ use super::aggregate::{config_label, CellStats};
 use super::choose::of_workload;
 use super::format::secs;
 
+/// The workload whose service answers 503 beyond `K` instead of queueing.
+const REFUSING: &str = "downstream-refuse";
+
 /// The median of a per-repetition count, 0 when absent.
 pub(super) fn median(v: Option<crate::stats::Summary>) -> f64 {
     v.map_or(0.0, |s| s.median)
 }
 
-/// Whether the cell cost the service something: a 503 or a queue.
-pub(super) fn costs(c: &CellStats) -> bool {
-    median(c.refusals) > 0.0 || median(c.queue_max) > 0.0
+/// Whether the cell cost the service something: a 503 or a queue. A refusing service
+/// never queues, so there the 503s tell it all. `None` when a queueing service gave no
+/// 503 and the cell did not read its queue (a Go cell before the Go program read
+/// `/stats`): whether it queued requests is not known.
+pub(super) fn costs(c: &CellStats) -> Option<bool> {
+    if median(c.refusals) > 0.0 {
+        return Some(true);
+    }
+    let refusing = c.first.workload == REFUSING;
+    c.queue_max
+        .map(|q| q.median > 0.0)
+        .or(refusing.then_some(false))
+}
+
+/// The service's longest queue in words: its median, or that it was not measured.
+fn queue_words(c: &CellStats) -> String {
+    c.queue_max
+        .map_or_else(|| "not measured".into(), |q| format!("{:.0}", q.median))
 }
 
 /// The cell's median p99 latency of served requests, or `-`.
@@ -33,10 +51,14 @@ fn bounded_words(cells: &[&CellStats]) -> Option<String> {
         let p = |c: &CellStats| c.latency.map_or(f64::MAX, |l| l[2]);
         p(a).total_cmp(&p(b))
     })?;
+    let queue = if cells.iter().any(|c| c.queue_max.is_some()) {
+        format!("{:.0}", worst(|c| median(c.queue_max)))
+    } else {
+        "not measured".into()
+    };
     Some(format!(
-        "at most {:.0} 503s and a service queue of {:.0}, best p99 {} ({}, {})",
+        "at most {:.0} 503s and a service queue of {queue}, best p99 {} ({}, {})",
         worst(|c| median(c.refusals)),
-        worst(|c| median(c.queue_max)),
         p99(best),
         best.first.contender,
         config_label(best)
@@ -47,19 +69,19 @@ fn bounded_words(cells: &[&CellStats]) -> Option<String> {
 pub(super) fn first_cost(cells: &[&CellStats]) -> Option<usize> {
     cells
         .iter()
-        .filter(|c| c.first.workers.is_some() && costs(c))
+        .filter(|c| c.first.workers.is_some() && costs(c) == Some(true))
         .filter_map(|c| c.first.concurrency)
         .min()
 }
 
-/// `unbounded tokio-unbounded: 40 of 64 refused, service queue max 0, p99 2.00 ms`.
+/// `unbounded tokio-unbounded: 40 503s, service queue max 0, p99 2.00 ms` (medians per
+/// repetition; the workload's request count is on its page).
 pub(super) fn unbounded_words(c: &CellStats) -> String {
-    let n = c.first.jobs.unwrap_or(0) + c.first.refusals.unwrap_or(0);
     format!(
-        "unbounded {}: {:.0} of {n} refused, service queue max {:.0}, p99 {}",
+        "unbounded {}: {:.0} 503s, service queue max {}, p99 {}",
         c.first.contender,
         median(c.refusals),
-        median(c.queue_max),
+        queue_words(c),
         p99(c)
     )
 }
@@ -158,7 +180,7 @@ mod tests {
         let line = &lines[0];
         assert!(line.contains("pools at c <= K: at most 0 503s"), "{line}");
         assert!(line.contains("pools at c > K: at most 5 503s"), "{line}");
-        assert!(line.contains("tokio-unbounded: 40 of 64 refused"), "{line}");
+        assert!(line.contains("tokio-unbounded: 40 503s"), "{line}");
         assert!(line.contains("c = 32"), "{line}");
     }
 }

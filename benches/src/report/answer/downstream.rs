@@ -71,7 +71,7 @@ fn side<'a>(all: &'a [CellStats], workload: &str, lang: Lang) -> Side<'a> {
         .iter()
         .copied()
         .filter(|c| {
-            !costs(c)
+            costs(c) == Some(false)
                 && c.first
                     .concurrency
                     .is_some_and(|k| first.is_none_or(|f| k < f))
@@ -124,12 +124,18 @@ fn side_words(s: &Side) -> String {
                 conc(c),
                 p99(c)
             ),
+            None if s.first_cost.is_none() => {
+                "what the pools cost the service is not known (no 503s, and its queue was not read)"
+                    .into()
+            }
             None => "every bound cost the service something".into(),
         });
-        parts.push(s.first_cost.map_or_else(
-            || "no bound cost it a 503 or a queue".into(),
-            |k| format!("from c = {k} they cost it a 503 or a queue"),
-        ));
+        if s.safe.is_some() || s.first_cost.is_some() {
+            parts.push(s.first_cost.map_or_else(
+                || "no bound cost it a 503 or a queue".into(),
+                |k| format!("from c = {k} they cost it a 503 or a queue"),
+            ));
+        }
     }
     for (name, c) in &s.unbounded {
         parts.push(match c {

@@ -205,9 +205,9 @@ fn full_data_names_the_post_and_carries_the_numbers() {
         "a goroutine not measured",
         "at the fd limit of 4096: 0 fd errors in cells bounded below it, 5904 unbounded",
         // The downstream of capacity K.
-        "Rust: pools cost the service nothing up to c = 16 (p99 2.00 ms there); from c = 32 they cost it a 503 or a queue; unbounded tokio-unbounded: 40 of 64 refused",
+        "Rust: pools cost the service nothing up to c = 16 (p99 2.00 ms there); from c = 32 they cost it a 503 or a queue; unbounded tokio-unbounded: 40 503s",
         "Go: pools cost the service nothing up to c = 16",
-        "unbounded go-per-task: 30 of 64 refused",
+        "unbounded go-per-task: 30 503s",
         // The bottom line, derived from the above.
         "Throughput (saturation: the smallest c within the noise of the best pool's makespan): `sleep` (Rust) saturates at c = 64, `sleep` (Go) measured at c = 64 only (no saturation point); against unbounded tasks the best pool beats thread-per-task on `sleep`",
         "beats thread-per-task on `sleep` (up to 2.01x",
@@ -355,4 +355,36 @@ fn the_summary_opens_with_the_answer_then_the_findings() {
         s.contains("[Does a worker pool help with file or network I/O?](#does-a-worker-pool-help-when-tasks-are-heavy-in-file-or-network-io) · [Findings](#findings)"),
         "{s}"
     );
+}
+
+/// Cells that had no 503 and did not read the service's queue (the Go cells of run
+/// 161c0b2) cost it something not known: never "nothing".
+#[test]
+fn cells_that_did_not_read_the_service_queue_are_not_called_harmless() {
+    let unread = |contender: &str, c: Option<usize>| {
+        let mut v = refuse(contender, c, 0, 0);
+        for s in &mut v {
+            s.workload = "downstream-queue".into();
+            s.downstream_queue_max = None;
+        }
+        v
+    };
+    let mut samples = sleep_samples(true);
+    samples.extend([unread("go-pool", Some(16)), unread("go-per-task", None)].concat());
+    let s = run(
+        vec![
+            info("sleep", Family::IoFlat),
+            info("downstream-queue", Family::Downstream),
+        ],
+        samples,
+    );
+    assert!(
+        s.contains("Go: what the pools cost the service is not known (no 503s, and its queue was not read)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("unbounded go-per-task: 0 503s, service queue max not measured"),
+        "{s}"
+    );
+    assert!(!s.contains("Go: pools cost the service nothing"), "{s}");
 }
