@@ -41,6 +41,7 @@ use super::io::{http_addr, is_pattern, IoErrors};
 use super::{check, short, Env, Extra, Family, InFlight, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, IoMode, Work};
 use crate::estimate::{io_lanes, job_cost, times, waves, CONNECTION};
+use crate::external::ExternalJob;
 use crate::fixtures::{http_exchange, http_exchange_async};
 use crate::measure::Clock;
 use crate::record::Cell;
@@ -365,6 +366,22 @@ impl Workload for Held {
                 ..Extra::default()
             },
             ..Output::default()
+        })
+    }
+    /// The same tasks for the Go contenders, which sample their own process as
+    /// [`Sampler`] does and lower their own fd limit for `held-conn`.
+    fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        let (n, hold_ns) = (self.n, self.hold.as_nanos() as u64);
+        Some(match self.kind {
+            Kind::Sleep => Ok(ExternalJob::HeldSleep { n, hold_ns }),
+            Kind::Conn { fd_limit } => http_addr(env).map(|addr| ExternalJob::HeldConn {
+                n,
+                hold_ns,
+                addr,
+                path: Task::path(),
+                len: BODY as u64,
+                fd_limit,
+            }),
         })
     }
     /// The hold, then every task's submission and run, twice over for the threads of
