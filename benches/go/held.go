@@ -28,13 +28,13 @@ func runHeld(job Job, c *int) Outcome {
 		}
 		defer restore()
 	}
-	s, err := startSampler()
+	var pending gauge
+	s, err := startSampler(&pending)
 	if err != nil {
 		return Outcome{Status: "failed", Error: fmt.Sprintf("setup: %v", err)}
 	}
 	var ok, fdErrors uint64
 	var errs ioErrors
-	var pending gauge
 	measured := measure(func() {
 		deadline := time.Now().Add(time.Duration(job.HoldNs))
 		task := func() {
@@ -249,16 +249,18 @@ func countFds(buf []byte) uint64 {
 // heapGauge reads the bytes the Go runtime's allocator has handed out and not taken
 // back: heap objects plus goroutine stacks (runtime/metrics
 // /memory/classes/heap/objects:bytes and /memory/classes/heap/stacks:bytes, that is
-// MemStats.HeapAlloc + StackInuse). It is the counterpart of the Rust "net heap bytes"
-// (the counting allocator's live bytes): a goroutine's stack comes from the Go heap as
-// a future's state comes from Rust's, whereas a Rust thread's stack is mapped outside
-// the allocator and shows in the resident and mapped figures instead. It is read
-// through runtime/metrics, which unlike ReadMemStats does not stop the world every 2 ms.
-// Two differences remain: freed objects leave HeapAlloc only when the collector sweeps
-// them (so the sampler collects before its baseline), and the runtime keeps a finished
-// goroutine's descriptor (a few hundred bytes) for reuse, so only the first repetition
-// (the warm-up) allocates the descriptors; the stacks of dead goroutines are freed by
-// that collection and allocated again.
+// MemStats.HeapAlloc + StackInuse). Read right after a collection it is the
+// counterpart of the Rust "net heap bytes" (the counting allocator's live bytes): a
+// goroutine's stack comes from the Go heap as a future's state comes from Rust's,
+// whereas a Rust thread's stack is mapped outside the allocator and shows in the
+// resident and mapped figures instead. Between collections it also counts garbage (up
+// to the runtime's 4 MiB minimum goal: all a pool of a few goroutines making thousands
+// of requests would show), so the sampler only records it after a collection of its
+// own (see startSampler). It is read through runtime/metrics, which unlike
+// ReadMemStats does not stop the world. One difference remains: the runtime keeps a
+// finished goroutine's descriptor (a few hundred bytes) for reuse, so only the first
+// repetition (the warm-up) allocates descriptors; dead goroutines' stacks are freed by
+// a collection and allocated again.
 type heapGauge []metrics.Sample
 
 func newHeapGauge() heapGauge {
@@ -287,6 +289,7 @@ type heldPeaks struct {
 	peakFds        uint64
 	fdsOK          bool
 	peakHeapGrowth uint64
+	heapOK         bool
 }
 
 // sampler is a goroutine that samples the process every sampleEvery until finish: the
@@ -297,7 +300,11 @@ type sampler struct {
 }
 
 // startSampler collects garbage (see heapGauge), then returns once the baseline is read.
-func startSampler() (*sampler, error) {
+// The heap is read only after a collection, which the sampler forces whenever the
+// tasks pending (pending.now) have stopped rising for one sample at a new high: once
+// all are submitted (a goroutine each) or the pool's c are busy, a few times a
+// repetition rather than every 2 ms (a collection scans every goroutine's stack).
+func startSampler(pending *gauge) (*sampler, error) {
 	p, err := openProc()
 	if err != nil {
 		return nil, err
@@ -314,6 +321,7 @@ func startSampler() (*sampler, error) {
 		pk.peakFds, pk.fdsOK = p.openFds()
 		baseHeap := heap.bytes()
 		close(based)
+		var collectedAt, previous uint64
 		for {
 			last := false
 			select {
@@ -327,8 +335,14 @@ func startSampler() (*sampler, error) {
 			if n, ok := p.openFds(); ok && n > pk.peakFds {
 				pk.peakFds = n
 			}
-			if h := heap.bytes(); h > baseHeap && h-baseHeap > pk.peakHeapGrowth {
-				pk.peakHeapGrowth = h - baseHeap
+			if now := atomic.LoadUint64(&pending.now); now > collectedAt && now == previous {
+				runtime.GC()
+				collectedAt, pk.heapOK = now, true
+				if h := heap.bytes(); h > baseHeap && h-baseHeap > pk.peakHeapGrowth {
+					pk.peakHeapGrowth = h - baseHeap
+				}
+			} else {
+				previous = now
 			}
 			if last {
 				s.done <- pk
@@ -349,19 +363,19 @@ func (s *sampler) finish() heldPeaks {
 
 // fields gives the Sample fields the Rust held cells fill (held.rs): each growth over
 // the baseline divided by the most tasks pending at once; the larger of heap and
-// resident bytes as the held bytes; the peaks of threads and fds as they are. A
-// goroutine is never refused; fdErrors is nil for held-sleep.
+// resident bytes as the held bytes; the peaks of threads and fds as they are. The heap
+// is left out when no collection read it (no pending plateau, as in a very short hold).
+// A goroutine is never refused; fdErrors is nil for held-sleep.
 func (pk heldPeaks) fields(pending uint64, fdErrors *uint64) map[string]interface{} {
 	per := float64(pending)
 	if per < 1 {
 		per = 1
 	}
-	heap := float64(pk.peakHeapGrowth) / per
-	f := map[string]interface{}{
-		"heap_bytes_per_job": heap,
-		"held_bytes_per_job": heap,
-		"refused":            uint64(0),
-		"peak_pending":       pending,
+	f := map[string]interface{}{"refused": uint64(0), "peak_pending": pending}
+	held := -1.0
+	if pk.heapOK {
+		held = float64(pk.peakHeapGrowth) / per
+		f["heap_bytes_per_job"] = held
 	}
 	if pk.statusOK {
 		rss := float64(sub(pk.peak.rssKiB, pk.base.rssKiB)) * 1024 / per
@@ -369,9 +383,12 @@ func (pk heldPeaks) fields(pending uint64, fdErrors *uint64) map[string]interfac
 		f["mapped_bytes_per_job"] = float64(sub(pk.peak.vmKiB, pk.base.vmKiB)) * 1024 / per
 		f["threads_per_job"] = float64(sub(pk.peak.threads, pk.base.threads)) / per
 		f["peak_threads"] = pk.peak.threads
-		if rss > heap {
-			f["held_bytes_per_job"] = rss
+		if rss > held {
+			held = rss
 		}
+	}
+	if held >= 0 {
+		f["held_bytes_per_job"] = held
 	}
 	if pk.fdsOK {
 		f["peak_fds"] = pk.peakFds

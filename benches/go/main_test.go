@@ -290,6 +290,12 @@ func TestHeldConnCountsFdErrorsAtTheLimitAndLosesNothing(t *testing.T) {
 	if o.Status != "ok" || o.Witness != "ok=100 fd_errors=0 refused=0" || o.Extra["peak_pending"] != uint64(8) {
 		t.Fatalf("%+v", o)
 	}
+	// The heap is live bytes, read after a collection: not the garbage of 100 requests
+	// (a few KiB each) divided by 8.
+	if h, ok := o.Extra["heap_bytes_per_job"].(float64); !ok || h > 16<<10 {
+		t.Fatalf("heap: %v", o.Extra)
+	}
+	t.Logf("%v", o.Extra)
 }
 
 func TestHeldConnFailsOnAnyOtherConnectError(t *testing.T) {
@@ -341,7 +347,7 @@ func TestTheProcReaderCountsEachOpenFd(t *testing.T) {
 func TestAHeldSampleCarriesTheRustFieldNames(t *testing.T) {
 	spec := Spec{
 		Cell: json.RawMessage(`{"workload":"held-sleep","contender":"go-per-task"}`),
-		Job:  Job{Kind: "held-sleep", N: 20, HoldNs: int64(time.Millisecond)},
+		Job:  Job{Kind: "held-sleep", N: 20, HoldNs: int64(50 * time.Millisecond)},
 	}
 	var out bytes.Buffer
 	if err := serve(spec, strings.NewReader("rep\n"), &out); err != nil {
