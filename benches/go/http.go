@@ -27,6 +27,13 @@ func httpGet(addr, path string) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	return httpExchange(conn, addr, path)
+}
+
+// httpExchange sends one GET over conn, already connected to addr, reads the whole
+// reply and closes conn (the harness's fixtures::http_exchange): held-conn connects first and
+// asks later.
+func httpExchange(conn net.Conn, addr, path string) (Response, error) {
 	defer conn.Close()
 	if err := conn.SetDeadline(time.Now().Add(clientTimeout)); err != nil {
 		return Response{}, err

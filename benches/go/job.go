@@ -23,6 +23,8 @@ type Job struct {
 	ExpectedSum   uint64 `json:"expected_sum"`
 	Root          uint32 `json:"root"`
 	ExpectedPages uint64 `json:"expected_pages"`
+	HoldNs        int64  `json:"hold_ns"`
+	FdLimit       uint64 `json:"fd_limit"`
 }
 
 // ioErrors counts failures inside tasks and keeps the first message.
@@ -68,6 +70,8 @@ func Run(job Job, c *int) Outcome {
 	var what string
 	var expected, jobs uint64
 	switch job.Kind {
+	case "held-sleep", "held-conn":
+		return runHeld(job, c)
 	case "sleep":
 		what, expected, jobs = "waits", job.N, job.N
 		measured = measure(func() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -26,16 +27,32 @@ func peakRSSKiB() (uint64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return statusKiB(string(b), "VmHWM:")
+	return statusNumber(b, "VmHWM:")
 }
 
-func statusKiB(status, field string) (uint64, bool) {
-	for _, line := range strings.Split(status, "\n") {
-		if strings.HasPrefix(line, field) {
-			v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(line[len(field):]), "kB"))
-			n, err := strconv.ParseUint(v, 10, 64)
-			return n, err == nil
+// statusNumber reads the number of a /proc/self/status field ("VmHWM:", in kB, or
+// "Threads:"). It allocates nothing: the held sampler calls it every 2 ms while it
+// measures the heap.
+func statusNumber(status []byte, field string) (uint64, bool) {
+	for len(status) > 0 {
+		line := status
+		if i := bytes.IndexByte(status, '\n'); i >= 0 {
+			line, status = status[:i], status[i+1:]
+		} else {
+			status = nil
 		}
+		if len(line) < len(field) || string(line[:len(field)]) != field {
+			continue
+		}
+		var n uint64
+		digits := 0
+		for _, b := range bytes.TrimLeft(line[len(field):], " \t") {
+			if b < '0' || b > '9' {
+				break
+			}
+			n, digits = n*10+uint64(b-'0'), digits+1
+		}
+		return n, digits > 0
 	}
 	return 0, false
 }

@@ -18,6 +18,8 @@ type Outcome struct {
 	Witness  string
 	Refusals *uint64
 	Measured Measured
+	// Extra holds further Sample fields by their Rust names (the held-* figures).
+	Extra map[string]interface{}
 }
 
 // sampleOf builds the Rust `Sample` JSON of repetition rep: the cell's identity fields
@@ -54,6 +56,9 @@ func sampleOf(spec Spec, rep int, o Outcome) map[string]interface{} {
 	}
 	if o.Refusals != nil {
 		s["refusals"] = *o.Refusals
+	}
+	for k, v := range o.Extra {
+		s[k] = v
 	}
 	return s
 }

@@ -61,6 +61,35 @@ pub enum ExternalJob {
         /// Pages reachable from `root`.
         expected_pages: u64,
     },
+    /// `held-sleep`: `n` tasks each waiting until one deadline `hold_ns` after the first
+    /// submission, while the process samples what it holds; witness
+    /// `ok=<n> fd_errors=0 refused=0`.
+    HeldSleep {
+        /// Tasks.
+        n: u64,
+        /// The deadline, ns after the first submission.
+        hold_ns: u64,
+    },
+    /// `held-conn`: under an fd soft limit of `fd_limit`, set by the process for the
+    /// repetition, `n` tasks each connect to `addr`, hold the connection until the
+    /// deadline `hold_ns` after the first submission, then GET `path` and expect `len`
+    /// bytes of the a..z pattern. A connect that fails with `EMFILE` or `ENFILE` is an fd
+    /// error, counted and not retried; witness `ok=<ok> fd_errors=<e> refused=0` with
+    /// `ok + e = n`.
+    HeldConn {
+        /// Tasks.
+        n: u64,
+        /// The deadline, ns after the first submission.
+        hold_ns: u64,
+        /// The loopback server.
+        addr: SocketAddr,
+        /// The path each request asks for.
+        path: String,
+        /// The expected body length.
+        len: u64,
+        /// The fd soft limit (`RLIMIT_NOFILE`) during the repetition.
+        fd_limit: u64,
+    },
 }
 
 /// What an external cell's process is started with (`--spec <json>`).
@@ -148,6 +177,31 @@ mod tests {
         assert_eq!(back, job);
     }
 
+    /// The Go program's `Job` reads these exact names (`TestHeldJobParsesTheRustJSON` in
+    /// `benches/go/main_test.go` parses the same text).
+    #[test]
+    fn a_held_job_serialises_with_the_names_the_go_program_reads() {
+        let job = ExternalJob::HeldConn {
+            n: 500,
+            hold_ns: 300_000_000,
+            addr: "127.0.0.1:9".parse().expect("addr"),
+            path: "/bytes/64".into(),
+            len: 64,
+            fd_limit: 256,
+        };
+        let json = serde_json::to_string(&job).expect("json");
+        assert_eq!(
+            json,
+            r#"{"kind":"held-conn","n":500,"hold_ns":300000000,"addr":"127.0.0.1:9","path":"/bytes/64","len":64,"fd_limit":256}"#
+        );
+        assert_eq!(serde_json::from_str::<ExternalJob>(&json).ok(), Some(job));
+        let sleep = ExternalJob::HeldSleep { n: 2, hold_ns: 7 };
+        assert_eq!(
+            serde_json::to_string(&sleep).expect("json"),
+            r#"{"kind":"held-sleep","n":2,"hold_ns":7}"#
+        );
+    }
+
     fn env(fixtures: FixtureSpec) -> Env {
         Env {
             cores: 2,
@@ -206,10 +260,34 @@ mod tests {
             expected_pages: pages,
         };
         assert_eq!(external("crawl", fixtures.clone()), Some(Ok(crawl)));
+        let pending = workloads::held_pending(Scale::Smoke);
+        let held_sleep = ExternalJob::HeldSleep {
+            n: pending,
+            hold_ns: 300_000_000,
+        };
+        assert_eq!(
+            external("held-sleep", fixtures.clone()),
+            Some(Ok(held_sleep))
+        );
+        let held_conn = ExternalJob::HeldConn {
+            n: 500,
+            hold_ns: 300_000_000,
+            addr,
+            path: "/bytes/64".into(),
+            len: 64,
+            fd_limit: workloads::held_fd_limit(Scale::Smoke),
+        };
+        assert_eq!(external("held-conn", fixtures.clone()), Some(Ok(held_conn)));
         // Without fixtures: a setup error, not a missing description.
+        for name in ["tcp-rr", "held-conn"] {
+            assert!(
+                matches!(external(name, FixtureSpec::default()), Some(Err(_))),
+                "{name}"
+            );
+        }
         assert!(matches!(
-            external("tcp-rr", FixtureSpec::default()),
-            Some(Err(_))
+            external("held-sleep", FixtureSpec::default()),
+            Some(Ok(_))
         ));
         // Workloads without a description.
         for name in ["empty", "fib-join", "dirwalk", "mixed", "latency-50"] {

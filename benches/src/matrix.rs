@@ -207,10 +207,11 @@ mod tests {
         // workloads' 80 cells each, and the Go contenders on the external workloads
         // (go-pool at 11 concurrency levels, go-per-task once), plus 17 per held-resources
         // workload (five blocking pools at two bounds, two async contenders at three, and
-        // thread-per-task) and tokio-unbounded's cell on each.
+        // thread-per-task), tokio-unbounded's cell on each, and the Go contenders' (go-pool
+        // at the two bounds, go-per-task once).
         assert_eq!(
             cells.len(),
-            811 + 22 + 2 * 80 + 4 * (11 + 1) + 2 * (11 + 1) + 2 * (17 + 1)
+            811 + 22 + 2 * 80 + 4 * (11 + 1) + 2 * (11 + 1) + 2 * (17 + 1 + 3)
         );
     }
 
@@ -255,6 +256,8 @@ mod tests {
                 "downstream-queue",
                 "downstream-refuse",
                 "files",
+                "held-conn",
+                "held-sleep",
                 "sleep",
                 "tcp-rr"
             ]
@@ -275,7 +278,7 @@ mod tests {
         let downstream = plan.concurrency_for(Family::Downstream).len();
         assert_eq!(
             go("go-pool").len(),
-            4 * plan.concurrency.len() + 2 * downstream
+            4 * plan.concurrency.len() + 2 * downstream + 2 * held_concurrency(Scale::Quick).len()
         );
     }
 

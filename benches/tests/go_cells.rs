@@ -1,6 +1,7 @@
 //! The Go contenders end to end: with `go` on PATH the post's pool and one goroutine per
-//! task answer the I/O workloads with the in-process witnesses; without it every Go cell
-//! is recorded `unsupported` with the install command, never dropped.
+//! task answer the I/O workloads with the in-process witnesses, and the held workloads
+//! with what a goroutine holds; without it every Go cell is recorded `unsupported` with
+//! the install command, never dropped.
 
 use std::path::Path;
 use std::process::Command;
@@ -90,4 +91,55 @@ fn with_go_both_go_contenders_give_the_in_process_witnesses() {
             assert!(s["peak_rss_kib"].as_u64().is_some(), "{s}");
         }
     }
+}
+
+#[test]
+fn with_go_the_held_cells_report_what_a_goroutine_holds() {
+    if !go_found() {
+        eprintln!("SKIPPED: go not found (apt-get install golang-go)");
+        return;
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let all = samples(out.path(), None, "held-sleep,held-conn");
+    let cell = |workload: &str, contender: &str| -> &serde_json::Value {
+        let s = all
+            .iter()
+            .find(|s| s["workload"] == workload && s["contender"] == contender)
+            .unwrap_or_else(|| panic!("{workload}/{contender}"));
+        assert_eq!(s["status"], "ok", "{s}");
+        s
+    };
+    let f = |s: &serde_json::Value, k: &str| s[k].as_f64().unwrap_or_else(|| panic!("{k}: {s}"));
+    // Smoke: 500 tasks, go-pool at c = 4, held-conn under an fd limit of 256.
+    let threads = cell("held-sleep", "thread-per-task");
+    let per_task = cell("held-sleep", "go-per-task");
+    let pool = cell("held-sleep", "go-pool");
+    for s in [per_task, pool] {
+        assert_eq!(s["witness"], threads["witness"], "{s}");
+        assert!(s["fd_errors"].is_null(), "{s}");
+        assert!(
+            f(s, "held_bytes_per_job") >= f(s, "heap_bytes_per_job"),
+            "{s}"
+        );
+        assert!(
+            f(s, "peak_threads") >= 1.0 && f(s, "peak_fds") >= 3.0,
+            "{s}"
+        );
+    }
+    assert_eq!(per_task["peak_pending"], 500, "{per_task}");
+    assert_eq!(pool["peak_pending"], 4, "{pool}");
+    // A pending goroutine is no thread; a pending thread is one.
+    assert!(f(per_task, "threads_per_job") < 0.05, "{per_task}");
+    assert!(f(threads, "threads_per_job") > 0.5, "{threads}");
+    let per_task = cell("held-conn", "go-per-task");
+    let fd_errors = per_task["fd_errors"].as_u64().expect("fd errors");
+    assert!(fd_errors > 0, "500 connections, 256 fds: {per_task}");
+    assert_eq!(
+        per_task["witness"],
+        format!("ok={} fd_errors={fd_errors} refused=0", 500 - fd_errors)
+    );
+    assert!(f(per_task, "peak_fds") <= 256.0, "{per_task}");
+    let pool = cell("held-conn", "go-pool");
+    assert_eq!(pool["witness"], "ok=500 fd_errors=0 refused=0", "{pool}");
+    assert_eq!(pool["fd_errors"], 0, "{pool}");
 }

@@ -20,13 +20,26 @@
 //!   bound runs into `EMFILE`; those tasks are counted as `fd_errors` and not retried,
 //!   and a bound below the limit gets none.
 //!
+//! The Go contenders run the same tasks from [`ExternalJob::HeldSleep`] and
+//! [`ExternalJob::HeldConn`] (`benches/go/held.go`): `go-per-task` starts a goroutine
+//! per task, `go-pool` has `c` goroutines take them from the post's unbuffered channel (so
+//! at most `c` are pending: the producer holds the rest back instead of a queue). The Go
+//! program lowers its own fd limit, samples its own process the same way and fills the
+//! same fields; its heap is the Go runtime's heap objects plus goroutine stacks, which
+//! come from that heap as a future's state comes from Rust's (a Rust thread's stack is
+//! mapped outside the allocator and shows only as resident and mapped bytes), read right
+//! after a collection the sampler forces when the pending count levels off at a new high,
+//! since between collections it also counts garbage.
+//!
 //! **Hypothesis.** A pending task costs a thread in thread-per-task (tens of KiB resident,
 //! one thread each), a queued closure in a pool or a future in an async runtime (hundreds
-//! of bytes, no thread); and only a bound keeps a model's fds under the limit.
+//! of bytes, no thread) or a goroutine (a few KiB of stack, no thread); and only a
+//! bound keeps a model's fds under the limit.
 //!
 //! **Check.** Nothing is lost: `ok + fd_errors + refused = N`, with `refused` the tasks
 //! the contender would not take (thread-per-task when the OS refuses a thread:
-//! `ulimit -u`, `vm.max_map_count` or memory); any other I/O error fails the cell.
+//! `ulimit -u`, `vm.max_map_count` or memory; never a goroutine); any other I/O error
+//! fails the cell.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +54,7 @@ use super::io::{http_addr, is_pattern, IoErrors};
 use super::{check, short, Env, Extra, Family, InFlight, Output, Scale, Workload, WorkloadError};
 use crate::contender::{Contender, ContenderError, IoMode, Work};
 use crate::estimate::{io_lanes, job_cost, times, waves, CONNECTION};
+use crate::external::ExternalJob;
 use crate::fixtures::{http_exchange, http_exchange_async};
 use crate::measure::Clock;
 use crate::record::Cell;
@@ -365,6 +379,22 @@ impl Workload for Held {
                 ..Extra::default()
             },
             ..Output::default()
+        })
+    }
+    /// The same tasks for the Go contenders, which sample their own process as
+    /// [`Sampler`] does and lower their own fd limit for `held-conn`.
+    fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
+        let (n, hold_ns) = (self.n, self.hold.as_nanos() as u64);
+        Some(match self.kind {
+            Kind::Sleep => Ok(ExternalJob::HeldSleep { n, hold_ns }),
+            Kind::Conn { fd_limit } => http_addr(env).map(|addr| ExternalJob::HeldConn {
+                n,
+                hold_ns,
+                addr,
+                path: Task::path(),
+                len: BODY as u64,
+                fd_limit,
+            }),
         })
     }
     /// The hold, then every task's submission and run, twice over for the threads of
