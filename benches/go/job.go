@@ -18,6 +18,7 @@ type Job struct {
 	Path          string `json:"path"`
 	Len           int    `json:"len"`
 	RefusalsOk    bool   `json:"refusals_ok"`
+	ServiceStats  bool   `json:"service_stats"`
 	Dir           string `json:"dir"`
 	Count         uint64 `json:"count"`
 	ExpectedSum   uint64 `json:"expected_sum"`
@@ -66,6 +67,7 @@ func Run(job Job, c *int) Outcome {
 	var errs ioErrors
 	var count uint64
 	var refused uint64
+	var extra map[string]interface{}
 	var measured Measured
 	var what string
 	var expected, jobs uint64
@@ -81,7 +83,13 @@ func Run(job Job, c *int) Outcome {
 			})
 		})
 	case "get":
-		what, jobs = "good responses", job.N
+		what = "good responses"
+		if job.ServiceStats {
+			// Resets the service's counters, as the in-process cell does.
+			if _, err := fetchStats(job.Addr); err != nil {
+				return Outcome{Status: "failed", Error: err.Error()}
+			}
+		}
 		measured = measure(func() {
 			runFlat(c, job.N, func(uint64) {
 				r, err := httpGet(job.Addr, job.Path)
@@ -97,7 +105,17 @@ func Run(job Job, c *int) Outcome {
 				}
 			})
 		})
-		expected = job.N - refused
+		expected, jobs = job.N-refused, count
+		if job.ServiceStats {
+			stats, err := fetchStats(job.Addr)
+			if err != nil {
+				return Outcome{Status: "failed", Error: err.Error()}
+			}
+			if stats.Refused != refused {
+				return check("503s the service counted", stats.Refused, refused)
+			}
+			extra = map[string]interface{}{"downstream_queue_max": stats.QueueMax}
+		}
 	case "files":
 		what, expected, jobs = "byte sum", job.ExpectedSum, job.Count
 		measured = measure(func() {
@@ -147,6 +165,9 @@ func Run(job Job, c *int) Outcome {
 	o.Jobs, o.Measured = jobs, measured
 	if job.RefusalsOk {
 		o.Refusals = &refused
+	}
+	if extra != nil {
+		o.Extra = extra
 	}
 	return o
 }

@@ -368,3 +368,15 @@ func TestAHeldSampleCarriesTheRustFieldNames(t *testing.T) {
 }
 
 func intp(i int) *int { return &i }
+
+func TestParseStatsReadsBothCountersAndRefusesMissingOnes(t *testing.T) {
+	got, err := parseStats("refused=3\nqueue_max=17\n")
+	if err != nil || got != (ServiceStats{Refused: 3, QueueMax: 17}) {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"refused=3\n", "queue_max=1\n", "refused=x\nqueue_max=1\n"} {
+		if _, err := parseStats(bad); err == nil {
+			t.Fatalf("%q parsed", bad)
+		}
+	}
+}

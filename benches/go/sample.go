@@ -18,7 +18,7 @@ type Outcome struct {
 	Witness  string
 	Refusals *uint64
 	Measured Measured
-	// Extra holds further Sample fields by their Rust names (the held-* figures).
+	// Extra holds further Sample fields by their Rust names (the held-* figures, the downstream service's queue).
 	Extra map[string]interface{}
 }
 

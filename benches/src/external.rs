@@ -41,6 +41,10 @@ pub enum ExternalJob {
         len: u64,
         /// Whether a 503 is a refusal rather than an error.
         refusals_ok: bool,
+        /// Whether `addr` is the downstream service, which answers `/stats`: read (and
+        /// so reset) before the repetition and after it, its 503 count must match the
+        /// refusals counted and its longest queue is reported, as in-process.
+        service_stats: bool,
     },
     /// Read `dir/f<i>.bin` for i in 0..count once each; witness `byte sum=<sum>`.
     Files {
@@ -244,6 +248,7 @@ mod tests {
             path: "/bytes/256".into(),
             len: 256,
             refusals_ok: false,
+            service_stats: false,
         };
         assert_eq!(external("tcp-rr", fixtures.clone()), Some(Ok(get)));
         let dir = files.path().to_path_buf();

@@ -143,3 +143,36 @@ fn with_go_the_held_cells_report_what_a_goroutine_holds() {
     assert_eq!(pool["witness"], "ok=500 fd_errors=0 refused=0", "{pool}");
     assert_eq!(pool["fd_errors"], 0, "{pool}");
 }
+
+#[test]
+fn with_go_the_downstream_cells_read_the_service_and_count_good_responses_as_jobs() {
+    if !go_found() {
+        eprintln!("SKIPPED: go not found (apt-get install golang-go)");
+        return;
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let all = samples(out.path(), None, "downstream-queue,downstream-refuse");
+    let count = |s: &serde_json::Value, k: &str| s[k].as_u64().unwrap_or(0);
+    for workload in ["downstream-queue", "downstream-refuse"] {
+        let mine: Vec<_> = all.iter().filter(|s| s["workload"] == workload).collect();
+        let reference = mine
+            .iter()
+            .find(|s| s["contender"] == "thread-per-task" && s["status"] == "ok")
+            .expect("thread-per-task");
+        let n = count(reference, "jobs") + count(reference, "refusals");
+        let go: Vec<_> = mine
+            .iter()
+            .filter(|s| {
+                s["contender"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("go-"))
+            })
+            .collect();
+        assert!(!go.is_empty(), "{workload}: no Go cell");
+        for s in go {
+            assert_eq!(s["status"], "ok", "{s}");
+            assert!(s["downstream_queue_max"].as_u64().is_some(), "{s}");
+            assert_eq!(count(s, "jobs") + count(s, "refusals"), n, "{s}");
+        }
+    }
+}

@@ -228,8 +228,8 @@ impl Workload for Downstream {
         })
     }
     /// The same GETs for the Go contenders; a 503 is a refusal in refuse mode. The Go
-    /// program does not read the service's `/stats`, so its cells report refusals and
-    /// makespan but neither the service's queue nor per-request latency.
+    /// program reads the service's `/stats` as the in-process cell does (its 503s and
+    /// longest queue), but records no per-request latency.
     fn external(&self, env: &Env) -> Option<Result<ExternalJob, WorkloadError>> {
         Some(self.addr(env).map(|addr| ExternalJob::Get {
             n: self.n,
@@ -237,6 +237,7 @@ impl Workload for Downstream {
             path: format!("/bytes/{LEN}"),
             len: LEN as u64,
             refusals_ok: self.mode == Overload::Refuse,
+            service_stats: true,
         }))
     }
     fn rep_estimate(&self, env: &Env, cell: &Cell) -> Duration {

@@ -232,6 +232,7 @@ impl Requests {
             path: Responses::new(self.len).path(),
             len: self.len as u64,
             refusals_ok: false,
+            service_stats: false,
         })
     }
 
