@@ -1,6 +1,11 @@
 //! Issue 12, defects 1 and 2: concurrent shutdowns (any modes, any threads) all return,
 //! with equal reports; every report balances while refused submissions race it.
 //! (Not in the shared conformance list yet: pool-async times out on these checks.)
+//!
+//! Not run under miri, as `conformance.rs`: crossbeam-deque needs
+//! `-Zmiri-preemption-rate=0`, and without preemption the checks' busy submitters never
+//! yield to the thread that would stop them (the miri job hung here).
+#![cfg(not(miri))]
 
 use std::sync::Arc;
 
