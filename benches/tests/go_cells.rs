@@ -36,8 +36,15 @@ fn samples(out: &Path, path_env: Option<&str>, workloads: &str) -> Vec<serde_jso
     json["samples"].as_array().expect("samples").clone()
 }
 
-fn go_found() -> bool {
-    Command::new("go").arg("version").output().is_ok()
+/// The samples of a smoke run of `workloads` with `go` on PATH, or `None` (saying
+/// SKIPPED) where there is no `go`.
+fn with_go(workloads: &str) -> Option<Vec<serde_json::Value>> {
+    if Command::new("go").arg("version").output().is_err() {
+        eprintln!("SKIPPED: go not found (apt-get install golang-go)");
+        return None;
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    Some(samples(out.path(), None, workloads))
 }
 
 #[test]
@@ -66,12 +73,9 @@ fn without_go_every_go_cell_is_unsupported_with_the_install_hint() {
 
 #[test]
 fn with_go_both_go_contenders_give_the_in_process_witnesses() {
-    if !go_found() {
-        eprintln!("SKIPPED: go not found (apt-get install golang-go)");
+    let Some(all) = with_go("sleep,tcp-rr") else {
         return;
-    }
-    let out = tempfile::tempdir().expect("tempdir");
-    let all = samples(out.path(), None, "sleep,tcp-rr");
+    };
     for workload in ["sleep", "tcp-rr"] {
         let mine: Vec<_> = all.iter().filter(|s| s["workload"] == workload).collect();
         let reference = mine
@@ -95,12 +99,9 @@ fn with_go_both_go_contenders_give_the_in_process_witnesses() {
 
 #[test]
 fn with_go_the_held_cells_report_what_a_goroutine_holds() {
-    if !go_found() {
-        eprintln!("SKIPPED: go not found (apt-get install golang-go)");
+    let Some(all) = with_go("held-sleep,held-conn") else {
         return;
-    }
-    let out = tempfile::tempdir().expect("tempdir");
-    let all = samples(out.path(), None, "held-sleep,held-conn");
+    };
     let cell = |workload: &str, contender: &str| -> &serde_json::Value {
         let s = all
             .iter()
@@ -146,12 +147,9 @@ fn with_go_the_held_cells_report_what_a_goroutine_holds() {
 
 #[test]
 fn with_go_the_downstream_cells_read_the_service_and_count_good_responses_as_jobs() {
-    if !go_found() {
-        eprintln!("SKIPPED: go not found (apt-get install golang-go)");
+    let Some(all) = with_go("downstream-queue,downstream-refuse") else {
         return;
-    }
-    let out = tempfile::tempdir().expect("tempdir");
-    let all = samples(out.path(), None, "downstream-queue,downstream-refuse");
+    };
     let count = |s: &serde_json::Value, k: &str| s[k].as_u64().unwrap_or(0);
     for workload in ["downstream-queue", "downstream-refuse"] {
         let mine: Vec<_> = all.iter().filter(|s| s["workload"] == workload).collect();

@@ -9,7 +9,7 @@ use crate::report::choose::of_workload;
 use crate::report::downstream::{costs, first_cost, median, p99, unbounded_words};
 
 use super::io::conc;
-use super::{measured, missing, GoCells, Lang};
+use super::{measured, missing, per_lang, GoCells, Lang, PerLang};
 
 /// The downstream-capacity workloads.
 pub(super) const WORKLOADS: [&str; 2] = ["downstream-queue", "downstream-refuse"];
@@ -31,29 +31,13 @@ pub(super) struct Side<'a> {
 }
 
 /// One downstream workload of the run.
-#[derive(Clone, Debug)]
-pub(super) struct Bound<'a> {
-    /// The workload.
-    pub(super) workload: &'static str,
-    /// Rust, then Go when the run measured Go.
-    pub(super) sides: Vec<Side<'a>>,
-}
+pub(super) type Bound<'a> = PerLang<Side<'a>>;
 
 /// The downstream workloads the run has.
 pub(super) fn bounds<'a>(data: &RunData, all: &'a [CellStats], go: &GoCells) -> Vec<Bound<'a>> {
-    let langs: &[Lang] = if *go == GoCells::Measured {
-        &[Lang::Rust, Lang::Go]
-    } else {
-        &[Lang::Rust]
-    };
-    WORKLOADS
-        .iter()
-        .filter(|w| data.workloads.iter().any(|x| x.name == **w))
-        .map(|&workload| Bound {
-            workload,
-            sides: langs.iter().map(|&l| side(all, workload, l)).collect(),
-        })
-        .collect()
+    per_lang(data, &WORKLOADS, go, |workload, lang| {
+        side(all, workload, lang)
+    })
 }
 
 fn side<'a>(all: &'a [CellStats], workload: &str, lang: Lang) -> Side<'a> {

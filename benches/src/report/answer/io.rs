@@ -9,7 +9,7 @@ use crate::report::choose::{best_pool, format_figure, of_workload, pick, surely_
 use crate::report::format::{interval, rate, ratio, secs};
 use crate::workloads::Family;
 
-use super::{measured, missing, GoCells, Lang};
+use super::{measured, missing, per_lang, GoCells, Lang, PerLang};
 
 /// The I/O workloads of the post's claim: waits on a timer, on a loopback server, on the
 /// page cache, and a crawl whose pages discover more pages.
@@ -84,29 +84,13 @@ pub(super) struct Side<'a> {
 }
 
 /// One I/O workload of the run.
-#[derive(Clone, Debug)]
-pub(super) struct Sweep<'a> {
-    /// The workload.
-    pub(super) workload: &'static str,
-    /// Rust, then Go when the run measured Go.
-    pub(super) sides: Vec<Side<'a>>,
-}
+pub(super) type Sweep<'a> = PerLang<Side<'a>>;
 
 /// The sweeps of the I/O workloads the run has.
 pub(super) fn sweeps<'a>(data: &RunData, all: &'a [CellStats], go: &GoCells) -> Vec<Sweep<'a>> {
-    let langs: &[Lang] = if *go == GoCells::Measured {
-        &[Lang::Rust, Lang::Go]
-    } else {
-        &[Lang::Rust]
-    };
-    WORKLOADS
-        .iter()
-        .filter(|w| data.workloads.iter().any(|x| x.name == **w))
-        .map(|&workload| Sweep {
-            workload,
-            sides: langs.iter().map(|&l| side(all, workload, l)).collect(),
-        })
-        .collect()
+    per_lang(data, &WORKLOADS, go, |workload, lang| {
+        side(all, workload, lang)
+    })
 }
 
 fn side<'a>(all: &'a [CellStats], workload: &str, lang: Lang) -> Side<'a> {

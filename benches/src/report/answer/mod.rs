@@ -105,6 +105,38 @@ impl GoCells {
     }
 }
 
+/// One workload's figures per language: Rust, then Go when the run measured Go.
+#[derive(Clone, Debug)]
+pub(super) struct PerLang<S> {
+    /// The workload.
+    pub(super) workload: &'static str,
+    /// Rust's side, then Go's.
+    pub(super) sides: Vec<S>,
+}
+
+/// Of `workloads`, those the run has, each with `side` built for Rust and, where the
+/// run measured Go, for Go.
+fn per_lang<S>(
+    data: &RunData,
+    workloads: &[&'static str],
+    go: &GoCells,
+    side: impl Fn(&'static str, Lang) -> S,
+) -> Vec<PerLang<S>> {
+    let langs: &[Lang] = if *go == GoCells::Measured {
+        &[Lang::Rust, Lang::Go]
+    } else {
+        &[Lang::Rust]
+    };
+    workloads
+        .iter()
+        .filter(|w| data.workloads.iter().any(|x| x.name == **w))
+        .map(|&workload| PerLang {
+            workload,
+            sides: langs.iter().map(|&l| side(workload, l)).collect(),
+        })
+        .collect()
+}
+
 /// A contender's `ok` cells of one workload, or why there are none: not in the run, or
 /// the status and reason of its cells.
 fn measured<'a>(
