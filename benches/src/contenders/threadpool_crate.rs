@@ -1,9 +1,16 @@
 //! `threadpool`: the `threadpool` crate's fixed pool (one shared channel, `execute`).
 //!
-//! A flat job is `execute`d as a closure holding the workload's `Job` and a reference to
-//! the contender's [`Tracker`], which the crate boxes as it would any closure.
+//! A flat job is `execute`d as a closure holding the workload's `Job` (which the crate
+//! boxes, as it would any closure that captures something), and the barrier is the
+//! crate's own `join`, as `pool_core::Pool::wait_idle` is for the workpools pools: no
+//! harness counter on the job path. Panics are caught by the `Job` itself and counted
+//! here, on the panic path only. Trees are counted by a per-tree [`Tracker`], since a
+//! `join` from inside a worker would wait for itself.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use pool_core::Outcome;
 
 use crate::contender::{Contender, ContenderError, Spawner, Task, Tracker, TreeTask, Work};
 
@@ -12,7 +19,8 @@ use crate::contender::{Contender, ContenderError, Spawner, Task, Tracker, TreeTa
 pub struct ThreadpoolCrate {
     pool: threadpool::ThreadPool,
     workers: usize,
-    tracker: &'static Tracker,
+    /// Flat jobs that panicked since the last `wait` (leaked: the jobs outlive no borrow).
+    panicked: &'static AtomicU64,
 }
 
 impl ThreadpoolCrate {
@@ -33,7 +41,7 @@ impl ThreadpoolCrate {
         Ok(ThreadpoolCrate {
             pool,
             workers,
-            tracker: Tracker::leaked(),
+            panicked: Box::leak(Box::new(AtomicU64::new(0))),
         })
     }
 }
@@ -65,14 +73,23 @@ impl Contender for ThreadpoolCrate {
     }
 
     fn submit(&self, task: Task, _work: Work) -> Result<(), ContenderError> {
-        let tracker = self.tracker;
-        tracker.add();
-        self.pool.execute(move || tracker.run(task));
+        let panicked = self.panicked;
+        self.pool.execute(move || {
+            if task.run() == Outcome::Panicked {
+                panicked.fetch_add(1, Ordering::Relaxed);
+            }
+        });
         Ok(())
     }
 
+    /// The crate's `join`: it returns once no job is queued or running, and its SeqCst
+    /// counters order every finished job's effects before the return.
     fn wait(&self) -> Result<(), ContenderError> {
-        self.tracker.wait()
+        self.pool.join();
+        match self.panicked.swap(0, Ordering::Relaxed) {
+            0 => Ok(()),
+            n => Err(ContenderError::Panicked(n)),
+        }
     }
 
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {

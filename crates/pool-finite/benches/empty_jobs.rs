@@ -8,7 +8,10 @@
 //!   all": no counter at all);
 //! - `flume-loop`: the same loop over a flume channel (the measurement behind the choice of
 //!   channel);
-//! - `threadpool`: the `threadpool` crate, `execute` then `join`.
+//! - `threadpool`: the `threadpool` crate, `execute` then `join`;
+//! - `threadpool-boxed`: the same, each job handed over already boxed (`Box<dyn FnOnce>`),
+//!   as pool-bench's adapter must (its workloads hand every contender a type-erased job),
+//!   so the crate boxes the box: one allocation per job that `threadpool` does not pay.
 //!
 //! - `pool-finite-fresh`: pool-finite in the bare loops' shape (build, submit, close and join
 //!   inside the timed region), to show the long-lived pool is not favoured by its shape.
@@ -183,15 +186,21 @@ fn flume_loop() -> BareLoop<flume::Sender<Task>, flume::Receiver<Task>> {
     }
 }
 
-/// The `threadpool` crate: a long-lived pool, `execute`, `join`.
+/// The `threadpool` crate: a long-lived pool, `execute`, `join`; `boxed`: each job is
+/// handed over as a `Box<dyn FnOnce>`.
 #[derive(Default)]
 struct ThreadPoolCrate {
     pool: Option<(usize, threadpool::ThreadPool)>,
+    boxed: bool,
 }
 
 impl Contender for ThreadPoolCrate {
     fn name(&self) -> &'static str {
-        "threadpool"
+        if self.boxed {
+            "threadpool-boxed"
+        } else {
+            "threadpool"
+        }
     }
 
     fn run(&mut self, workers: usize, n: u64) -> Duration {
@@ -203,8 +212,15 @@ impl Contender for ThreadPoolCrate {
         };
         let ran = Arc::new(AtomicU64::new(0));
         let start = Instant::now();
-        for _ in 0..n {
-            pool.execute(empty);
+        if self.boxed {
+            for _ in 0..n {
+                let job: Task = Box::new(empty);
+                pool.execute(job);
+            }
+        } else {
+            for _ in 0..n {
+                pool.execute(empty);
+            }
         }
         pool.join();
         let elapsed = start.elapsed();
@@ -267,6 +283,10 @@ fn empty_jobs(c: &mut Criterion) {
         Box::new(crossbeam_loop()),
         Box::new(flume_loop()),
         Box::new(ThreadPoolCrate::default()),
+        Box::new(ThreadPoolCrate {
+            pool: None,
+            boxed: true,
+        }),
     ];
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and stays quick.
     if std::env::args().any(|a| a == "--bench") {
