@@ -325,13 +325,15 @@ pub fn run(args: &RunArgs, command_line: String) -> Result<bool, String> {
     pb.finish_and_clear();
     drop(fixtures);
     meta.elapsed_s = started.elapsed().as_secs_f64();
-    let data = RunData {
+    let mut data = RunData {
         meta,
         workloads: infos,
         samples,
         rounds,
         conditions,
+        earlier: Vec::new(),
     };
+    data.earlier = earlier_verdicts(&dir, &data);
     report::write_all(&dir, &data).map_err(|e| e.to_string())?;
     let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap_or_default();
     eprint!("{}", terminal::end_of_run(&data, &summary));
@@ -396,14 +398,27 @@ pub fn dry_run(
     Ok(estimate::render(plan, &estimates))
 }
 
-/// Re-renders the run folder `dir` from its `results.json`.
+/// Re-renders the run folder `dir` from its `results.json`. A run recorded without the
+/// earlier runs' verdicts (made before the replication check) looks them up beside it.
 ///
 /// # Errors
 /// A message when `results.json` is missing or unreadable, or a file cannot be written.
 pub fn rerender(dir: &Path) -> Result<bool, String> {
-    let data = report::read_json(dir).map_err(|e| e.to_string())?;
+    let mut data = report::read_json(dir).map_err(|e| e.to_string())?;
+    if data.earlier.is_empty() {
+        data.earlier = earlier_verdicts(dir, &data);
+    }
     report::write_all(dir, &data).map_err(|e| e.to_string())?;
     Ok(data.samples.iter().all(|s| s.status != Status::WrongAnswer))
+}
+
+/// The verdicts of the runs beside `dir` (in its parent folder) that came before it, for
+/// the replication check ([`report::replication`]).
+fn earlier_verdicts(dir: &Path, data: &RunData) -> Vec<crate::record::EarlierVerdict> {
+    let (Some(root), Some(name)) = (dir.parent(), dir.file_name().and_then(|n| n.to_str())) else {
+        return Vec::new();
+    };
+    report::replication::earlier(root, name, data)
 }
 
 /// Rebuilds the index `<root>/README.md` of the run folders under `root` and returns

@@ -407,6 +407,38 @@ pub struct RunData {
     /// Per workload, the machine's load before and after it ran.
     #[serde(default)]
     pub conditions: Vec<WorkloadConditions>,
+    /// Per workload, the winner an earlier run on the same machine named: the
+    /// replication check of the "which pool" verdicts (see `report::replication`).
+    #[serde(default)]
+    pub earlier: Vec<EarlierVerdict>,
+}
+
+/// What an earlier run of the same host, cores and scale concluded about one workload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EarlierVerdict {
+    /// Workload name.
+    pub workload: String,
+    /// The earlier run's folder name.
+    pub run: String,
+    /// The contender it named the winner; `None`: a tie.
+    pub winner: Option<String>,
+}
+
+impl EarlierVerdict {
+    /// `<winner> won in <run>`.
+    ///
+    /// ```
+    /// use pool_bench::record::EarlierVerdict;
+    /// let e = EarlierVerdict { workload: "empty".into(), run: "r1".into(), winner: Some("finite".into()) };
+    /// assert_eq!(e.words(), "not replicated: finite won in r1");
+    /// ```
+    pub fn words(&self) -> String {
+        format!(
+            "not replicated: {} won in {}",
+            self.winner.as_deref().unwrap_or("no contender"),
+            self.run
+        )
+    }
 }
 
 /// The order in which one workload's cells ran their repetitions: one list of cell

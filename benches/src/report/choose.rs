@@ -14,7 +14,7 @@
 //! `held-*`. Lower is better for all of them.
 
 use crate::contenders::{HARNESS_FLOOR, THREAD_PER_TASK};
-use crate::record::WorkloadInfo;
+use crate::record::{EarlierVerdict, WorkloadInfo};
 use crate::stats::{ratio_ci, seed_of, Interval};
 use crate::workloads::Family;
 
@@ -111,6 +111,8 @@ pub struct Choice {
     /// thread-per-task's figure over the best multi-worker bounded pool's (> 1: bounding
     /// wins).
     pub bounded_gain: Option<Ratio>,
+    /// The earlier run that named another winner, making this row a tie.
+    pub disputed: Option<EarlierVerdict>,
 }
 
 impl Choice {
@@ -119,14 +121,19 @@ impl Choice {
         (self.tied == 1).then(|| &self.ranked[0])
     }
 
-    /// `tie: a ~ b`, marked when the tie only means "too few repetitions to tell".
+    /// `tie: a ~ b`, marked when the tie only means "too few repetitions to tell" or
+    /// "an earlier run named another winner".
     pub fn tie_words(&self) -> String {
         let mark = if self.undecided {
             " (n < 3, no CI)"
         } else {
             ""
         };
-        format!("tie{mark}: {}", self.tied_names().join(" ~ "))
+        let mut s = format!("tie{mark}: {}", self.tied_names().join(" ~ "));
+        if let Some(d) = &self.disputed {
+            s.push_str(&format!(" ({})", d.words()));
+        }
+        s
     }
 
     /// The contenders tied with the best (the best included), best first.
@@ -248,8 +255,26 @@ pub fn of_workload<'a>(cells: &'a [CellStats], name: &str) -> Vec<&'a CellStats>
         .collect()
 }
 
-/// Derives one [`Choice`] per workload that has at least one `ok` cell.
-pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
+/// The earlier verdict on `workload` that contradicts a clear winner ranked first in
+/// `order`: it named another contender, ranked at the returned index of `order`.
+fn contradiction<'a>(
+    earlier: &'a [EarlierVerdict],
+    workload: &str,
+    order: &[&CellStats],
+) -> Option<(usize, &'a EarlierVerdict)> {
+    let e = earlier.iter().find(|e| e.workload == workload)?;
+    let other = e.winner.as_deref()?;
+    let at = order.iter().position(|c| c.first.contender == other)?;
+    (at > 0).then_some((at, e))
+}
+
+/// Derives one [`Choice`] per workload that has at least one `ok` cell; `earlier` holds
+/// the verdicts of an earlier run that a winner must agree with (empty: none).
+pub fn choices(
+    workloads: &[WorkloadInfo],
+    cells: &[CellStats],
+    earlier: &[EarlierVerdict],
+) -> Vec<Choice> {
     let mut out = Vec::new();
     for w in workloads {
         let mine = of_workload(cells, &w.name);
@@ -261,11 +286,15 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
         let (mut order, rest): (Vec<&CellStats>, Vec<&CellStats>) = by_figure
             .iter()
             .partition(|c| std::ptr::eq(**c, best) || tied_with(best, c));
-        let tied = order.len();
+        let mut tied = order.len();
         let undecided = order[1..]
             .iter()
             .any(|c| Ratio::of(c, best).is_none_or(|r| r.ci.is_none()));
         order.extend(rest);
+        let disputed = contradiction(earlier, &w.name, &order).filter(|_| tied == 1);
+        if let Some((at, _)) = disputed {
+            tied = at + 1;
+        }
         let pool = best_pool(&mine);
         out.push(Choice {
             workload: w.name.clone(),
@@ -281,6 +310,7 @@ pub fn choices(workloads: &[WorkloadInfo], cells: &[CellStats]) -> Vec<Choice> {
             bounded_gain: best_unbounded(&mine)
                 .zip(pool)
                 .and_then(|(u, p)| Ratio::of(u, p)),
+            disputed: disputed.map(|(_, e)| e.clone()),
         });
     }
     out
@@ -323,7 +353,7 @@ mod tests {
             hypothesis: String::new(),
             params: String::new(),
         }];
-        choices(&info, &cells).remove(0)
+        choices(&info, &cells, &[]).remove(0)
     }
 
     const STEADY: [f64; 5] = [10.0, 10.2, 9.9, 10.1, 10.0];

@@ -134,6 +134,10 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
     );
     let winners = choices.iter().filter(|c| c.winner().is_some()).count();
     let ties = choices.len() - winners;
+    let disputed = match choices.iter().filter(|c| c.disputed.is_some()).count() {
+        0 => String::new(),
+        n => format!(", {n} of them because an earlier run named another winner"),
+    };
     let ok: Vec<&crate::record::Sample> = data
         .samples
         .iter()
@@ -149,7 +153,7 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
         )
     };
     let mut s = format!(
-        "## Findings\n\n{winners} workloads have a clear winner and {ties} a statistical tie (95 % intervals); hypotheses: {yes} confirmed, {no} refuted, {maybe} inconclusive. Ratios are runner-up / best.{busy}\n\n"
+        "## Findings\n\n{winners} workloads have a clear winner and {ties} a statistical tie (95 % intervals{disputed}); hypotheses: {yes} confirmed, {no} refuted, {maybe} inconclusive. Ratios are runner-up / best.{busy}\n\n"
     );
     for f in families(data) {
         s.push_str(&format!("- **{}** ([page]({}))\n", f.label(), file_name(f)));
@@ -188,8 +192,13 @@ pub fn findings(data: &RunData, all: &[CellStats], choices: &[Choice]) -> String
                 && v.as_ref()
                     .is_none_or(|v| v.outcome == Outcome::Inconclusive)
             {
+                let disputed = c
+                    .disputed
+                    .as_ref()
+                    .map(|d| format!("; {}", d.words()))
+                    .unwrap_or_default();
                 undecided.push(format!(
-                    "`{}` best {} ({}, {})",
+                    "`{}` best {} ({}, {}{disputed})",
                     w.name,
                     c.ranked[0].contender,
                     c.ranked[0].config,

@@ -68,7 +68,7 @@ pub fn readme(data: &RunData) -> String {
 }
 
 fn which_pool(choices: &[Choice]) -> String {
-    let mut s = String::from("## Which pool for which workload\n\nPer workload, each contender's best `ok` cell (lowest median; among its configurations statistically tied with that, the one without oversubscription and with the fewest workers). A winner is named only where the runner-up / best ratio has a 95 % bootstrap interval above 1.0; otherwise the row is a **tie** listing every contender whose interval reaches 1.0 (with fewer than 3 repetitions nothing can be told apart). Where the best is not a multi-worker pool (sequential, one worker, unbounded), the best such pool is named with its figure over the best. Thread-per-task is compared against the best multi-worker pool only (above 1: bounding the workers wins).\n\n");
+    let mut s = String::from("## Which pool for which workload\n\nPer workload, each contender's best `ok` cell (lowest median; among its configurations statistically tied with that, the one without oversubscription and with the fewest workers). A winner is named only where the runner-up / best ratio has a 95 % bootstrap interval above 1.0; otherwise the row is a **tie** listing every contender whose interval reaches 1.0 (with fewer than 3 repetitions nothing can be told apart). A winner must also replicate: where the nearest earlier run of the same host, cores and scale named another contender, the row is a tie between the two and says which run disagreed (the drift between runs is larger than the noise within one). Where the best is not a multi-worker pool (sequential, one worker, unbounded), the best such pool is named with its figure over the best. Thread-per-task is compared against the best multi-worker pool only (above 1: bounding the workers wins).\n\n");
     let mut t = table(&[
         "Workload",
         "Metric",
@@ -169,7 +169,7 @@ fn correctness(all: &[CellStats]) -> String {
 pub fn summary(data: &RunData) -> String {
     let m = &data.meta;
     let all = cells(&data.samples);
-    let picked = choices(&data.workloads, &all);
+    let picked = choices(&data.workloads, &all, &data.earlier);
     let mut s = format!("# Summary: {} on {} at {}\n\n", m.date, m.host, m.commit);
     s.push_str(&format!(
         "{} cores, {}; scale {}. Provenance and the exact command: [README.md](README.md). How to read this: `FAQ.md` at the repository root.\n\n",

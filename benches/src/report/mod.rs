@@ -7,7 +7,8 @@
 //! - `summary.md`: the answer to the blog post's question ([`answer`]), findings in
 //!   words with verdicts on each workload's claim
 //!   ([`findings`], [`verdict`]), the "which pool for which workload" table with 95 %
-//!   intervals and ties ([`choose`]), correctness in brief and links;
+//!   intervals and ties ([`choose`]; a winner must replicate, [`replication`]),
+//!   correctness in brief and links;
 //! - `family-*.md`: every cell of one family, with intervals and outlier flags ([`pages`]);
 //! - `figures/*.svg` ([`svg`]);
 //! - `latency.md` and `figures/latency-sweep.svg`: the latency load sweep ([`latency`]);
@@ -25,6 +26,7 @@ pub mod index;
 pub mod latency;
 pub mod markdown;
 pub mod pages;
+pub mod replication;
 pub mod svg;
 pub mod verdict;
 
