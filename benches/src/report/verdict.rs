@@ -376,7 +376,10 @@ pub fn verdict(claim: &Claim, mine: &[&CellStats], family: Family, cores: usize)
             }
             Err(why) => {
                 outcomes.push(Outcome::Inconclusive);
-                evidence.push(why);
+                // Checks that lack the same cell say so once.
+                if !evidence.contains(&why) {
+                    evidence.push(why);
+                }
             }
         }
     }
@@ -456,6 +459,16 @@ mod tests {
         let v = verdict(&OVERHEAD, &mine, Family::CpuFlat, 2);
         assert_eq!(v.outcome, Outcome::Inconclusive);
         assert!(v.evidence[0].contains("no `ok` cell"), "{v:?}");
+    }
+
+    #[test]
+    fn checks_missing_the_same_cell_say_so_once() {
+        let samples = reps("sequential", Some(1), &[10.0, 10.2, 9.8]);
+        let cells = super::super::aggregate::cells(&samples);
+        let mine: Vec<&CellStats> = cells.iter().collect();
+        let v = verdict(&OVERHEAD, &mine, Family::CpuFlat, 2);
+        assert_eq!(v.outcome, Outcome::Inconclusive);
+        assert_eq!(v.evidence, vec!["no multi-worker pool measured".to_owned()]);
     }
 
     #[test]
