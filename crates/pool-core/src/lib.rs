@@ -55,7 +55,6 @@
 //! assert!(PoolConfig::new().workers(0).validate().is_err());
 //! ```
 
-pub mod barrier;
 mod claim;
 mod config;
 mod error;

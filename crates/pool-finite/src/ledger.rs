@@ -29,7 +29,7 @@
 //! 1. A submitter stores its ticket, passes a [`barrier::light`] fence, then loads `closed`.
 //!    `shutdown` stores `closed`, then passes a [`barrier::heavy`] fence before it reads any
 //!    ticket. This is Dekker's pattern with an asymmetric fence pair (a compiler fence on the
-//!    hot side, one `membarrier` system call on the closing side; see `pool_core::barrier`):
+//!    hot side, one `membarrier` system call on the closing side; see `pool_lifecycle::barrier`):
 //!    for every attempt, either the submitter sees `closed` (and hands its job back as
 //!    `Closed` without touching the channel), or `shutdown` sees its ticket (and waits for its
 //!    resolution), or both.
@@ -78,10 +78,10 @@
 use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
-use pool_core::barrier;
 use pool_core::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use pool_core::sync::{lock, wait, Condvar, Mutex};
 use pool_core::{Counters, Metrics, Outcome};
+use pool_lifecycle::barrier;
 
 use crate::submitters::Submitters;
 #[cfg(all(test, loom))]

@@ -9,6 +9,9 @@
 //!   before the report is read, and nothing is accepted after.
 //! - [`ShutdownOnce`]: the one holder of the workers-or-final-report. Concurrent and
 //!   repeated `shutdown` calls, in any modes, all return, with the same report.
+//! - [`barrier`]: asymmetric fences, for a close protocol whose hot side (one check per
+//!   job) must not pay a full fence: a compiler fence there, one `membarrier` system call
+//!   on the closing side. pool-finite's submitter ledger uses it.
 //!
 //! Not for pool-async, whose admission, permits and pending count share one word (see its
 //! `admission` module), nor for a caller outside a pool implementation.
@@ -53,9 +56,12 @@
 //! assert!(report.is_balanced());
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+// The one system call behind the heavy fence; every block carries its SAFETY comment.
+#[allow(unsafe_code)]
+pub mod barrier;
 mod gate;
 mod shutdown;
 

@@ -25,7 +25,7 @@
 //! made once and never changes, so the two sides always pair correctly.
 //!
 //! ```
-//! use pool_core::barrier;
+//! use pool_lifecycle::barrier;
 //! use std::sync::atomic::{AtomicBool, Ordering};
 //! barrier::init();
 //! let (x, y) = (AtomicBool::new(false), AtomicBool::new(false));
@@ -39,14 +39,14 @@
 //! assert!(saw_y || x.load(Ordering::Relaxed));
 //! ```
 
-use crate::sync::atomic::{fence, Ordering};
+use pool_core::sync::atomic::{fence, Ordering};
 
 /// Chooses the implementation for the process (once; later calls return the first answer)
 /// and returns whether the light side is a compiler fence only.
 ///
 /// ```
-/// let asymmetric = pool_core::barrier::init();
-/// assert_eq!(asymmetric, pool_core::barrier::init());
+/// let asymmetric = pool_lifecycle::barrier::init();
+/// assert_eq!(asymmetric, pool_lifecycle::barrier::init());
 /// ```
 pub fn init() -> bool {
     imp::init()
@@ -56,7 +56,7 @@ pub fn init() -> bool {
 /// `membarrier`, a `SeqCst` fence otherwise.
 ///
 /// ```
-/// pool_core::barrier::light();
+/// pool_lifecycle::barrier::light();
 /// ```
 #[inline]
 pub fn light() {
@@ -75,7 +75,7 @@ pub fn light() {
 /// documentation rules out; continuing would void the light side's ordering.
 ///
 /// ```
-/// pool_core::barrier::heavy();
+/// pool_lifecycle::barrier::heavy();
 /// ```
 pub fn heavy() {
     if imp::is_asymmetric() {
