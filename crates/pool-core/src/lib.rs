@@ -56,7 +56,6 @@
 //! ```
 
 pub mod barrier;
-mod claim;
 mod config;
 mod error;
 mod ext;
