@@ -386,3 +386,25 @@ pub fn bench(
         }
     }
 }
+
+/// For instruction counts per job (`scripts/callgrind-per-job.sh`): holds `pool`'s single
+/// worker with a gate job while `n` empty closures are `execute`d from this thread, then
+/// opens the gate and waits until idle, so that the count is the cost of a job on each side
+/// and not of how valgrind interleaves the two threads. Returns the jobs run (gate excluded).
+///
+/// # Panics
+/// If the pool refuses a job.
+pub fn gated_execute(pool: &dyn Pool, n: u64) -> u64 {
+    let (open, gate) = crossbeam_channel::bounded::<()>(0);
+    let before = pool.metrics().completed;
+    pool.execute(move || {
+        let _ = gate.recv();
+    })
+    .expect("open pool");
+    for _ in 0..n {
+        pool.execute(empty).expect("open pool");
+    }
+    open.send(()).expect("the gate job waits");
+    pool.wait_idle().expect("from outside the pool");
+    pool.metrics().completed - before - 1
+}
