@@ -3,35 +3,26 @@
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{Completer, Job, JoinHandle, Outcome, Pool, Runnable, SubmitError, TaskError};
+use crate::handle::{task, Body};
+use crate::{Job, JoinHandle, Outcome, Pool, SubmitError, TaskError};
 
 /// A closure whose result goes to a [`JoinHandle`].
-struct SpawnJob<F, T> {
-    f: F,
-    completer: Completer<T>,
-}
+struct Spawn<F>(F);
 
-impl<F, T> Runnable for SpawnJob<F, T>
+impl<F, T> Body<T> for Spawn<F>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>) -> Outcome {
-        let SpawnJob { f, completer } = *self;
-        match catch_unwind(AssertUnwindSafe(f)) {
-            Ok(value) => {
-                completer.complete(Ok(value));
-                Outcome::Completed
-            }
-            Err(payload) => {
-                completer.complete(Err(TaskError::panic(payload)));
-                Outcome::Panicked
-            }
+    fn run(self) -> (Result<T, TaskError>, Outcome) {
+        match catch_unwind(AssertUnwindSafe(self.0)) {
+            Ok(value) => (Ok(value), Outcome::Completed),
+            Err(payload) => (Err(TaskError::panic(payload)), Outcome::Panicked),
         }
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        Box::new(self.f)
+    fn into_any(self) -> Box<dyn Any + Send> {
+        Box::new(self.0)
     }
 }
 
@@ -77,9 +68,7 @@ pub trait PoolExt: Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, handle) = JoinHandle::pair();
-        let job = Job::from_runnable(Box::new(SpawnJob { f, completer }));
-        let (job, handle) = handle.claimable(job, self.inline_joins());
+        let (job, handle) = task(Spawn(f), self.inline_joins());
         self.submit(job).map_err(hand_back)?;
         Ok(handle)
     }
@@ -93,9 +82,7 @@ pub trait PoolExt: Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, handle) = JoinHandle::pair();
-        let job = Job::from_runnable(Box::new(SpawnJob { f, completer }));
-        let (job, handle) = handle.claimable(job, self.inline_joins());
+        let (job, handle) = task(Spawn(f), self.inline_joins());
         self.try_submit(job).map_err(hand_back)?;
         Ok(handle)
     }

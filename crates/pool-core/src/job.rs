@@ -3,6 +3,9 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use crate::handle::Queued;
 
 /// What became of a job once a worker ran it.
 ///
@@ -71,7 +74,23 @@ pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
 /// let job = Job::new(|| println!("hello from a job"));
 /// job.run();
 /// ```
-pub struct Job(Box<dyn Runnable>);
+pub struct Job(Repr);
+
+enum Repr {
+    /// A closure or any [`Runnable`], owned by the job alone.
+    Boxed(Box<dyn Runnable>),
+    /// A spawned task, shared with its [`JoinHandle`](crate::JoinHandle) in one allocation.
+    Task(QueuedTask),
+}
+
+/// The queue's reference to a spawned task; dropping it unrun cancels the task.
+struct QueuedTask(Arc<dyn Queued>);
+
+impl Drop for QueuedTask {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
 
 impl Job {
     /// Wraps a closure.
@@ -84,7 +103,7 @@ impl Job {
     where
         F: FnOnce() + Send + 'static,
     {
-        Job(Box::new(FnJob(f)))
+        Job(Repr::Boxed(Box::new(FnJob(f))))
     }
 
     /// Wraps any [`Runnable`].
@@ -100,7 +119,12 @@ impl Job {
     /// assert_eq!(Job::from_runnable(Box::new(Noop)).run(), Outcome::Completed);
     /// ```
     pub fn from_runnable(runnable: Box<dyn Runnable>) -> Job {
-        Job(runnable)
+        Job(Repr::Boxed(runnable))
+    }
+
+    /// Wraps a spawned task, shared with its handle.
+    pub(crate) fn from_task(task: Arc<dyn Queued>) -> Job {
+        Job(Repr::Task(QueuedTask(task)))
     }
 
     /// Runs the job on the current thread, catching any panic.
@@ -111,12 +135,18 @@ impl Job {
     /// ```
     #[inline]
     pub fn run(self) -> Outcome {
-        self.0.run()
+        match self.0 {
+            Repr::Boxed(runnable) => runnable.run(),
+            Repr::Task(task) => task.0.run(),
+        }
     }
 
     /// The concrete value the job was made from, type-erased.
     pub(crate) fn into_any(self) -> Box<dyn Any + Send> {
-        self.0.into_any()
+        match self.0 {
+            Repr::Boxed(runnable) => runnable.into_any(),
+            Repr::Task(task) => task.0.take_back(),
+        }
     }
 
     /// Recovers the value the job was made from, if it was made from a `T`.

@@ -55,7 +55,6 @@
 //! assert!(PoolConfig::new().workers(0).validate().is_err());
 //! ```
 
-mod claim;
 mod config;
 mod error;
 mod ext;

@@ -80,9 +80,10 @@ pub trait Pool: Send + Sync {
     ///
     /// `None` (the default): a join from a worker blocks that worker, which deadlocks the
     /// pool once every worker waits for a task still queued. Pools built for nested work
-    /// (pool-recursive, pool-work-stealing) return `Some`; each task spawned through
-    /// [`PoolExt`](crate::PoolExt) or a [`TaskGroup`](crate::TaskGroup) then costs one more
-    /// allocation (the shared cell the queue and the handle take the task from).
+    /// (pool-recursive, pool-work-stealing) return `Some`. It costs no allocation: a task
+    /// spawned through [`PoolExt`](crate::PoolExt) or a [`TaskGroup`](crate::TaskGroup) is
+    /// one allocation either way (body, result and a state word, shared by the queue and the
+    /// handle), and the joiner claims the body from it.
     ///
     /// A task its joiner ran is tallied when a worker reaches its queue entry, as
     /// completed; its panic, if any, goes to its handle.

@@ -15,7 +15,7 @@ use pool_core::{
 
 use pool_lifecycle::ShutdownOnce;
 
-use crate::job::JobTask;
+use crate::job::PoolJob;
 use crate::registry::Registry;
 use crate::task::Task;
 use crate::termination::Tree;
@@ -164,7 +164,7 @@ impl RecursivePool {
             // Refused at the gate: one count (submitted and rejected together), so a
             // report read meanwhile still balances.
             registry.outside.rejected(1);
-            root.discard();
+            registry.discard_task(root);
         } else {
             registry.outside.accepted(1);
             registry.inject(root);
@@ -182,12 +182,13 @@ impl RecursivePool {
             counters.rejected(1);
             return Err(SubmitError::Closed(job));
         }
+        // Whether the job holds a slot of the bound (released by whoever takes the job).
         let slot = match &registry.bound {
-            None => None,
-            Some(bound) if bound.try_acquire() => Some(bound.clone()),
+            None => false,
+            Some(bound) if bound.try_acquire() => true,
             Some(bound) => match (may_wait, registry.overflow) {
                 (true, OverflowPolicy::Block) => match bound.acquire(&registry.closed) {
-                    Ok(()) => Some(bound.clone()),
+                    Ok(()) => true,
                     Err(_) => {
                         counters.rejected(1);
                         return Err(SubmitError::Closed(job));
@@ -204,7 +205,7 @@ impl RecursivePool {
         // SeqCst fence: pairs with the one in `Registry::close` (see there).
         fence(Ordering::SeqCst);
         if registry.closed.load(Ordering::SeqCst) {
-            if let Some(bound) = slot {
+            if let (true, Some(bound)) = (slot, &registry.bound) {
                 bound.release();
             }
             counters.rejected(1);
@@ -212,8 +213,7 @@ impl RecursivePool {
             return Err(SubmitError::Closed(job));
         }
         counters.accepted(1);
-        let task = JobTask::new(job, registry.idle.clone(), slot);
-        registry.inject(Task::new(Box::new(task)));
+        registry.inject(Task::Job(PoolJob::new(job, slot)));
         Ok(())
     }
 
@@ -248,7 +248,7 @@ impl RecursivePool {
             return Err(SubmitError::Full(job));
         }
         registry.idle.add(1);
-        let task = Task::new(Box::new(JobTask::new(job, registry.idle.clone(), None)));
+        let task = Task::Job(PoolJob::new(job, false));
         crate::task::Sink::push(local, task);
         Ok(())
     }

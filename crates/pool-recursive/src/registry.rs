@@ -128,12 +128,20 @@ impl Registry {
                         // Not `outside.cancelled`: the submission was tallied elsewhere,
                         // and `Counters` balances its own submissions against it.
                         self.swept.fetch_add(1, Ordering::Relaxed);
-                        task.discard();
+                        self.discard_task(task);
                     }
                     Steal::Retry => {}
                     Steal::Empty => break,
                 }
             }
+        }
+    }
+
+    /// Drops a task unrun (immediate shutdown), releasing what it holds of the pool.
+    pub(crate) fn discard_task(&self, task: Task) {
+        match task {
+            Task::Body(body) => body.discard(),
+            Task::Job(job) => job.discard(&self.idle, self.bound.as_deref()),
         }
     }
 

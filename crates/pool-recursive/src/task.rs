@@ -2,6 +2,8 @@
 
 use pool_core::TaskId;
 
+pub(crate) use crate::job::PoolJob;
+
 use crate::stats::WorkerStats;
 
 /// What became of a task once a worker took it.
@@ -38,19 +40,17 @@ pub(crate) trait Body: Send {
     fn discard(self: Box<Self>);
 }
 
-/// One queued task: a single heap allocation.
-pub(crate) struct Task(Box<dyn Body>);
+/// One queued task: a tree task's boxed body, or a plain [`Job`] submitted through the
+/// [`Pool`](pool_core::Pool) trait, queued as it is (its own allocation is the only one).
+pub(crate) enum Task {
+    /// A tree task (root or child).
+    Body(Box<dyn Body>),
+    /// A `Pool` job: one pending unit of the pool (see [`PoolJob`]).
+    Job(PoolJob),
+}
 
 impl Task {
     pub(crate) fn new(body: Box<dyn Body>) -> Task {
-        Task(body)
-    }
-
-    pub(crate) fn run(self, sink: &dyn Sink, id: TaskId, stats: &WorkerStats) {
-        self.0.run(sink, id, stats);
-    }
-
-    pub(crate) fn discard(self) {
-        self.0.discard();
+        Task::Body(body)
     }
 }

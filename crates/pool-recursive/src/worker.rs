@@ -130,11 +130,14 @@ impl Local {
         let stats = &self.registry.stats[self.index];
         if self.registry.discard.load(Ordering::Relaxed) {
             stats.cancelled();
-            task.discard();
+            self.registry.discard_task(task);
             return;
         }
         stats.started();
-        task.run(self, self.fresh_id(), stats);
+        match task {
+            Task::Body(body) => body.run(self, self.fresh_id(), stats),
+            Task::Job(job) => job.run(stats, &self.registry.idle, self.registry.bound.as_deref()),
+        }
     }
 
     /// A fresh id in this worker's slot of the id space.

@@ -7,6 +7,8 @@
 //!   harness;
 //! - [`kernels`]: deterministic CPU workloads with sequential references;
 //! - [`fixtures`]: loopback servers and generated data for I/O workloads;
+//! - `paths` (feature `paths`): the spawn -> join and execute + wait_idle paths timed
+//!   against their peers, for the strategy crates' `benches/paths.rs`;
 //! - [`refused`]: the settings every builder must refuse with an error, never a panic.
 //!
 //! A deadlock fails a check instead of hanging it: every wait goes through a watchdog.
@@ -15,6 +17,8 @@ pub mod fixtures;
 pub mod kernels;
 
 pub mod checks;
+#[cfg(feature = "paths")]
+pub mod paths;
 pub mod refused;
 mod watchdog;
 

@@ -16,9 +16,10 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::ext::hand_back;
+use crate::handle::{task, Body};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::Arc;
-use crate::{Completer, Job, JoinHandle, Outcome, Pool, Runnable, SubmitError, TaskError};
+use crate::{JoinHandle, Outcome, Pool, SubmitError, TaskError};
 
 /// A shared flag that asks a group's tasks to stop.
 ///
@@ -120,47 +121,38 @@ impl Shared {
     }
 }
 
-struct GroupJob<F, T, E> {
+struct GroupJob<F> {
     f: F,
     index: usize,
     shared: Arc<Shared>,
-    completer: Completer<Result<T, E>>,
 }
 
-impl<F, T, E> Runnable for GroupJob<F, T, E>
+impl<F, T, E> Body<Result<T, E>> for GroupJob<F>
 where
     F: FnOnce(&CancelToken) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    fn run(self: Box<Self>) -> Outcome {
-        let GroupJob {
-            f,
-            index,
-            shared,
-            completer,
-        } = *self;
+    fn run(self) -> (Result<Result<T, E>, TaskError>, Outcome) {
+        let GroupJob { f, index, shared } = self;
         if shared.cancel_on_failure && shared.token.is_cancelled() {
-            completer.complete(Err(TaskError::cancelled()));
-            return Outcome::Completed;
+            return (Err(TaskError::cancelled()), Outcome::Completed);
         }
         match catch_unwind(AssertUnwindSafe(|| f(&shared.token))) {
             Ok(result) => {
                 if result.is_err() {
                     shared.failed(index);
                 }
-                completer.complete(Ok(result));
-                Outcome::Completed
+                (Ok(result), Outcome::Completed)
             }
             Err(payload) => {
                 shared.failed(index);
-                completer.complete(Err(TaskError::panic(payload)));
-                Outcome::Panicked
+                (Err(TaskError::panic(payload)), Outcome::Panicked)
             }
         }
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+    fn into_any(self) -> Box<dyn Any + Send> {
         Box::new(self.f)
     }
 }
@@ -236,14 +228,12 @@ where
     where
         F: FnOnce(&CancelToken) -> Result<T, E> + Send + 'static,
     {
-        let (completer, handle) = JoinHandle::pair();
-        let job = Job::from_runnable(Box::new(GroupJob {
+        let body = GroupJob {
             f,
             index: self.handles.len(),
             shared: self.shared.clone(),
-            completer,
-        }));
-        let (job, handle) = handle.claimable(job, self.pool.inline_joins());
+        };
+        let (job, handle) = task(body, self.pool.inline_joins());
         self.pool.submit(job).map_err(hand_back)?;
         self.handles.push(handle);
         Ok(())

@@ -43,13 +43,21 @@ impl Queue {
             let task = lock(&self.tasks).pop_front();
             match task {
                 Some(task) => {
-                    task.run(self, self.next_id(), &self.stats);
+                    run(task, self, self.next_id(), &self.stats);
                     ran += 1;
                 }
                 None => loom::thread::yield_now(),
             }
         }
         ran
+    }
+}
+
+/// Runs a tree task (the models queue no `Pool` jobs).
+fn run(task: Task, sink: &dyn Sink, id: TaskId, stats: &WorkerStats) {
+    match task {
+        Task::Body(body) => body.run(sink, id, stats),
+        Task::Job(_) => unreachable!("the models queue only tree tasks"),
     }
 }
 
@@ -132,7 +140,7 @@ fn loom_fail_fast_child_skipped_or_run_never_lost() {
                         let task = lock(&queue.tasks).pop_front();
                         match task {
                             Some(task) => {
-                                task.run(&*queue, queue.next_id(), &queue.stats);
+                                run(task, &*queue, queue.next_id(), &queue.stats);
                                 handled += 1;
                             }
                             None => loom::thread::yield_now(),

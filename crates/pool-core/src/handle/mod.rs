@@ -1,27 +1,31 @@
 //! Typed results: a one-shot slot between the job that produces a value and the
 //! [`JoinHandle`] that waits for it.
+//!
+//! A task spawned through [`PoolExt`](crate::PoolExt) or a [`TaskGroup`](crate::TaskGroup)
+//! is one allocation holding its body, its result and a state word (`task.rs`); the queue
+//! and the handle share it. Finishing a task costs one read-modify-write and no system call
+//! unless its joiner has gone to sleep; a joiner spins briefly, then yields, then parks
+//! (`slot.rs`, and README.md in this folder for the protocol and its proof sketch).
+
+mod slot;
+mod task;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::claim::{self, Claim};
-use crate::sync::{lock, wait, Arc, Condvar, Mutex};
+use slot::Slot;
+pub(crate) use task::{Body, Queued};
+use task::{Joinable, Task};
+
 use crate::{Job, PoolId, TaskError};
-
-enum State<T> {
-    Pending,
-    Ready(Result<T, TaskError>),
-    Taken,
-}
-
-struct Slot<T> {
-    state: Mutex<State<T>>,
-    ready: Condvar,
-}
 
 /// Waits for one task's result.
 ///
 /// Dropping a handle detaches the task: it still runs, and its result is dropped.
+///
+/// **Happens-before:** everything the task did happens-before `join` (or a successful
+/// `join_timeout`) returns its result, and before `is_finished` returns `true`.
 ///
 /// ```
 /// use pool_core::JoinHandle;
@@ -30,10 +34,9 @@ struct Slot<T> {
 /// assert_eq!(handle.join().unwrap(), 42);
 /// ```
 pub struct JoinHandle<T> {
-    slot: Arc<Slot<T>>,
-    /// The task itself, for a joiner on a worker of a pool with
-    /// [`Pool::inline_joins`](crate::Pool::inline_joins).
-    claim: Option<Claim>,
+    // std's `Arc` even under loom: the task is shared as two trait objects, which loom's
+    // `Arc` cannot hold; the protocol loom checks is the slot's state word, not the count.
+    task: Arc<dyn Joinable<T>>,
 }
 
 /// The producing side of a [`JoinHandle`]. Dropping it without completing reports
@@ -50,35 +53,43 @@ pub struct Completer<T> {
     slot: Option<Arc<Slot<T>>>,
 }
 
-impl<T> JoinHandle<T> {
-    /// A connected completer and handle.
+impl<T: Send + 'static> JoinHandle<T> {
+    /// A connected completer and handle (one allocation).
+    ///
+    /// ```
+    /// let (c, h) = pool_core::JoinHandle::pair();
+    /// c.complete(Ok("done"));
+    /// assert_eq!(h.join().unwrap(), "done");
+    /// ```
     pub fn pair() -> (Completer<T>, JoinHandle<T>) {
-        let slot = Arc::new(Slot {
-            state: Mutex::new(State::Pending),
-            ready: Condvar::new(),
-        });
+        let slot = Arc::new(Slot::new());
         (
             Completer {
                 slot: Some(slot.clone()),
             },
-            JoinHandle { slot, claim: None },
+            JoinHandle { task: slot },
         )
     }
+}
 
-    /// Queues `job` (which completes this handle) as a shell that this handle's joiner may
-    /// take over on a worker of `owner`; without an owner, `job` is returned as it is.
-    pub(crate) fn claimable(mut self, job: Job, owner: Option<PoolId>) -> (Job, JoinHandle<T>) {
-        match owner {
-            None => (job, self),
-            Some(owner) => {
-                let (shell, claim) = claim::split(job, owner);
-                self.claim = Some(claim);
-                (shell, self)
-            }
-        }
-    }
+/// A queued job running `body` and the handle to its result, sharing one allocation. With
+/// an `owner`, a worker of that pool that joins the handle runs the body itself if no
+/// worker has claimed it yet.
+pub(crate) fn task<B, T>(body: B, owner: Option<PoolId>) -> (Job, JoinHandle<T>)
+where
+    B: Body<T>,
+    T: Send + 'static,
+{
+    let task = Task::new(body, owner);
+    let handle = JoinHandle { task: task.clone() };
+    (Job::from_task(task), handle)
+}
 
+impl<T> JoinHandle<T> {
     /// Blocks until the task has finished and returns its value.
+    ///
+    /// It spins for a moment (a few microseconds), then yields, then parks until the
+    /// task's thread wakes it: a task that finishes soon is joined without a system call.
     ///
     /// Called on a worker of the pool that runs the task, where that pool opts in with
     /// [`Pool::inline_joins`](crate::Pool::inline_joins) (pool-recursive,
@@ -96,17 +107,11 @@ impl<T> JoinHandle<T> {
     /// c.complete(Err(pool_core::TaskError::cancelled()));
     /// assert!(h.join().unwrap_err().is_cancelled());
     /// ```
-    pub fn join(mut self) -> Result<T, TaskError> {
-        if let Some(claim) = self.claim.take() {
-            claim.run_if_unstarted();
-        }
-        let mut state = lock(&self.slot.state);
-        loop {
-            if let Some(result) = take_ready(&mut state) {
-                return result;
-            }
-            state = wait(&self.slot.ready, state);
-        }
+    pub fn join(self) -> Result<T, TaskError> {
+        self.task.run_if_unstarted();
+        let slot = self.task.slot();
+        slot.wait();
+        self.result()
     }
 
     /// Like [`JoinHandle::join`], giving up after `timeout`. It never runs the task on the
@@ -114,7 +119,8 @@ impl<T> JoinHandle<T> {
     /// time out where `join` would not.
     ///
     /// # Errors
-    /// `Err(self)` if the task has not finished in time, so the caller can wait again.
+    /// `Err(self)` if the task has not finished in time, so the caller can wait again (from
+    /// this thread or another).
     ///
     /// ```
     /// use std::time::Duration;
@@ -125,23 +131,11 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn join_timeout(self, timeout: Duration) -> Result<Result<T, TaskError>, JoinHandle<T>> {
         let deadline = Instant::now() + timeout;
-        {
-            let mut state = lock(&self.slot.state);
-            loop {
-                if let Some(result) = take_ready(&mut state) {
-                    return Ok(result);
-                }
-                let now = Instant::now();
-                if now >= deadline {
-                    break;
-                }
-                state = match self.slot.ready.wait_timeout(state, deadline - now) {
-                    Ok((g, _)) => g,
-                    Err(poisoned) => poisoned.into_inner().0,
-                };
-            }
+        if self.task.slot().wait_until(deadline) {
+            Ok(self.result())
+        } else {
+            Err(self)
         }
-        Err(self)
     }
 
     /// Whether the result is ready (`join` would not block).
@@ -153,33 +147,34 @@ impl<T> JoinHandle<T> {
     /// assert!(h.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        matches!(*lock(&self.slot.state), State::Ready(_))
+        self.task.slot().is_complete()
     }
-}
 
-fn take_ready<T>(state: &mut State<T>) -> Option<Result<T, TaskError>> {
-    match std::mem::replace(state, State::Taken) {
-        State::Ready(result) => Some(result),
-        other => {
-            *state = other;
-            None
+    /// The result, once the slot says it is in. A handle is consumed by the call that takes
+    /// it, so it is there exactly once.
+    fn result(self) -> Result<T, TaskError> {
+        match self.task.slot().take() {
+            Some(result) => result,
+            None => unreachable!("a complete slot holds its result until its only handle takes it"),
         }
     }
 }
 
 impl<T> Completer<T> {
-    /// Delivers the task's result and wakes the handle.
+    /// Delivers the task's result and wakes the handle if it is asleep.
+    ///
+    /// ```
+    /// let (c, h) = pool_core::JoinHandle::pair();
+    /// c.complete(Ok(3));
+    /// assert_eq!(h.join().unwrap(), 3);
+    /// ```
     pub fn complete(mut self, result: Result<T, TaskError>) {
         self.deliver(result);
     }
 
     fn deliver(&mut self, result: Result<T, TaskError>) {
         if let Some(slot) = self.slot.take() {
-            let mut state = lock(&slot.state);
-            // A handle that is waiting holds no lock while it sleeps; store then notify
-            // under the lock so it cannot miss the value.
-            *state = State::Ready(result);
-            slot.ready.notify_all();
+            slot.deliver(result);
         }
     }
 }
@@ -204,17 +199,5 @@ impl<T> fmt::Debug for Completer<T> {
     }
 }
 
-#[cfg(all(test, loom))]
-mod loom_tests {
-    use super::*;
-
-    #[test]
-    fn value_is_never_lost_between_complete_and_join() {
-        loom::model(|| {
-            let (c, h) = JoinHandle::pair();
-            let t = loom::thread::spawn(move || c.complete(Ok(7)));
-            assert_eq!(h.join().unwrap(), 7);
-            t.join().unwrap();
-        });
-    }
-}
+#[cfg(test)]
+mod tests;
