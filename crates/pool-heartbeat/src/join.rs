@@ -51,8 +51,8 @@ where
     }
 }
 
-/// `join` off the pool: both closures on the caller, `a` first.
-#[cold]
+/// Both closures on the caller, `a` first (off the pool, or a fork not worth recording).
+#[inline]
 fn join_here<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA,
@@ -75,6 +75,9 @@ where
     RA: Send,
     RB: Send,
 {
+    if worker.skip_fork() {
+        return join_here(a, b);
+    }
     let job_b = StackJob::new(Waiter::Worker(worker.index()), b);
     // SAFETY: `job_b` stays in this frame until either its `done` is set or we know no
     // queue holds it (not promoted, or retracted) and ran it inline: every path below does

@@ -38,6 +38,16 @@ pub const MAX_HELP_DEPTH: usize = 32;
 /// futex wake-up on the finishing worker's path.
 const LATCH_WAIT_SPIN: Duration = Duration::from_micros(50);
 
+/// A `join` always records its fork while fewer than this many private forks are pending
+/// on the worker; beyond that, only one `join` in [`RECORD_EVERY`]. The idea is chili's
+/// (its `join` records a fork when fewer than 3 are queued, else once every 64 calls):
+/// only the oldest forks are ever promoted, so recording the deep ones buys nothing but
+/// overhead, as long as a few shallow ones stay available to promote.
+const RECORD_SHALLOW: usize = 3;
+
+/// See [`RECORD_SHALLOW`].
+const RECORD_EVERY: u32 = 64;
+
 /// Forks reserved up front: recursion deeper than this grows the vector (amortized).
 const FORK_STACK_CAPACITY: usize = 256;
 
@@ -76,6 +86,8 @@ pub(crate) struct WorkerThread {
     bottom: Cell<usize>,
     /// Taken jobs running nested on this stack.
     help_depth: Cell<usize>,
+    /// `join`s run without recording since the last recorded one (see [`RECORD_SHALLOW`]).
+    unrecorded: Cell<u32>,
 }
 
 impl WorkerThread {
@@ -100,6 +112,26 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn index(&self) -> usize {
         self.index
+    }
+
+    /// Whether the next `join` should run both closures here without recording its fork:
+    /// enough older forks are pending to feed the next heartbeats (see
+    /// [`RECORD_SHALLOW`]).
+    #[inline]
+    pub(crate) fn skip_fork(&self) -> bool {
+        // SAFETY: only this thread touches `forks`, and the reference ends with this call.
+        let pending = unsafe { (*self.forks.get()).len() };
+        if pending - self.bottom.get() < RECORD_SHALLOW {
+            return false;
+        }
+        let unrecorded = self.unrecorded.get() + 1;
+        if unrecorded >= RECORD_EVERY {
+            self.unrecorded.set(0);
+            false
+        } else {
+            self.unrecorded.set(unrecorded);
+            true
+        }
     }
 
     /// Pushes a pending fork.
@@ -209,6 +241,7 @@ impl WorkerThread {
             forks: UnsafeCell::new(Vec::with_capacity(FORK_STACK_CAPACITY)),
             bottom: Cell::new(0),
             help_depth: Cell::new(0),
+            unrecorded: Cell::new(0),
         };
         let _mark = worker.registry.id.enter();
         CURRENT.with(|c| c.set(&worker));
