@@ -1,0 +1,77 @@
+//! `heartbeat` (pool-heartbeat): heartbeat-scheduled `join`; spawn trees through `join`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+use pool_core::PoolConfig;
+use pool_heartbeat::HeartbeatPool;
+
+use crate::contender::{Contender, ContenderError, Forker, Task, TreeTask, Work};
+use crate::contenders::join_tree::run_tree;
+use crate::contenders::{CorePool, Sizing};
+
+/// A `HeartbeatPool`.
+#[derive(Debug)]
+pub struct Heartbeat {
+    pool: Arc<HeartbeatPool>,
+    core: CorePool,
+}
+
+impl Heartbeat {
+    /// Builds it with `sizing.workers` workers.
+    ///
+    /// # Errors
+    /// [`ContenderError::Failed`] when the pool cannot be built.
+    pub fn new(sizing: Sizing) -> Result<Heartbeat, ContenderError> {
+        let config = PoolConfig::new()
+            .workers(sizing.workers)
+            .thread_name("heartbeat");
+        let pool = Arc::new(
+            HeartbeatPool::from_config(config).map_err(|e| ContenderError::Failed(e.to_string()))?,
+        );
+        Ok(Heartbeat {
+            core: CorePool::new("heartbeat", pool.clone()),
+            pool,
+        })
+    }
+}
+
+struct HbForker;
+
+impl Forker for HbForker {
+    fn join(&self, a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send)) {
+        pool_heartbeat::join(a, b);
+    }
+}
+
+impl Contender for Heartbeat {
+    fn name(&self) -> &'static str {
+        "heartbeat"
+    }
+    fn workers(&self) -> Option<usize> {
+        self.core.workers()
+    }
+    fn submit(&self, task: Task, work: Work) -> Result<(), ContenderError> {
+        self.core.submit(task, work)
+    }
+    fn wait(&self) -> Result<(), ContenderError> {
+        self.core.wait()
+    }
+    /// Children are forked with `join` (see `join_tree`): the pool has no `spawn` beyond
+    /// its `'static` queue, which every node would cross.
+    fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
+        let root = Mutex::new(Some(root));
+        self.fork_join(&|f: &dyn Forker| {
+            let task = root.lock().map(|mut r| r.take()).unwrap_or(None);
+            if let Some(task) = task {
+                run_tree(f, task);
+            }
+            0
+        })
+        .map(drop)
+    }
+    fn fork_join(&self, f: &(dyn Fn(&dyn Forker) -> u64 + Sync)) -> Result<u64, ContenderError> {
+        catch_unwind(AssertUnwindSafe(|| self.pool.install(|| f(&HbForker))))
+            .map_err(|_| ContenderError::Panicked(1))
+    }
+}
