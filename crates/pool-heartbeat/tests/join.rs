@@ -164,6 +164,7 @@ fn until_promoted(pool: &HeartbeatPool, a_panics: bool) -> (usize, usize) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "spins on the clock for milliseconds per try: hours under miri")]
 fn idle_worker_takes_a_promoted_fork() {
     with_watchdog("promotion", DEADLOCK, || {
         let (promoted, tries) = until_promoted(&pool(2), false);
@@ -172,6 +173,7 @@ fn idle_worker_takes_a_promoted_fork() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "spins on the clock for milliseconds per try: hours under miri")]
 fn panic_b_still_executes_when_promoted() {
     with_watchdog("panic_b_promoted", DEADLOCK, || {
         let (promoted, tries) = until_promoted(&pool(2), true);
@@ -180,6 +182,7 @@ fn panic_b_still_executes_when_promoted() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "spins on the clock for milliseconds per try: hours under miri")]
 fn one_worker_takes_back_its_promoted_forks() {
     // With one worker nobody else can take a promoted fork: its owner retracts it and
     // runs it itself. A short heartbeat makes that happen thousands of times.
