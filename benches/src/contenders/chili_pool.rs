@@ -49,7 +49,9 @@ pub struct Chili {
 
 impl std::fmt::Debug for Chili {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Chili").field("workers", &self.workers).finish()
+        f.debug_struct("Chili")
+            .field("workers", &self.workers)
+            .finish()
     }
 }
 
@@ -60,7 +62,9 @@ impl Chili {
     /// [`ContenderError::Unsupported`] for one worker (chili needs a pool thread).
     pub fn new(sizing: Sizing) -> Result<Chili, ContenderError> {
         let threads = NonZeroUsize::new(sizing.workers.saturating_sub(1)).ok_or(
-            ContenderError::Unsupported("one worker (chili's pool needs a thread besides the caller)"),
+            ContenderError::Unsupported(
+                "one worker (chili's pool needs a thread besides the caller)",
+            ),
         )?;
         let pool = ThreadPool::with_config(Config {
             thread_count: Some(threads),
@@ -105,7 +109,9 @@ impl Contender for Chili {
     }
     fn submit(&self, task: Task, work: Work) -> Result<(), ContenderError> {
         let _ = (task, work);
-        Err(ContenderError::Unsupported("flat submission (chili only joins)"))
+        Err(ContenderError::Unsupported(
+            "flat submission (chili only joins)",
+        ))
     }
     fn wait(&self) -> Result<(), ContenderError> {
         Ok(())

@@ -27,7 +27,8 @@ impl Heartbeat {
             .workers(sizing.workers)
             .thread_name("heartbeat");
         let pool = Arc::new(
-            HeartbeatPool::from_config(config).map_err(|e| ContenderError::Failed(e.to_string()))?,
+            HeartbeatPool::from_config(config)
+                .map_err(|e| ContenderError::Failed(e.to_string()))?,
         );
         Ok(Heartbeat {
             core: CorePool::new("heartbeat", pool.clone()),

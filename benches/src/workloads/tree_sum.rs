@@ -38,32 +38,47 @@ pub struct Node {
 }
 
 impl Node {
-    /// A balanced tree of `levels` levels whose nodes hold `first`, `first + 1`, ...
-    /// in preorder; returns the tree and the next unused value.
-    pub fn tree(levels: u32, first: u64) -> (Option<Box<Node>>, u64) {
-        if levels == 0 {
-            return (None, first);
-        }
-        let (left, next) = Node::tree(levels - 1, first + 1);
-        let (right, next) = Node::tree(levels - 1, next);
-        let node = Node {
-            value: first,
-            left,
-            right,
-        };
-        (Some(Box::new(node)), next)
+    fn leaf() -> Box<Node> {
+        Box::new(Node {
+            value: 0,
+            left: None,
+            right: None,
+        })
     }
 
-    /// A balanced tree of `levels` levels (at least 1) numbered `1..=2^levels - 1`.
+    /// A balanced tree of `levels` levels (at least 1) whose nodes hold `1..=2^levels - 1`
+    /// in level order, allocated level by level.
+    ///
+    /// The allocation order matters on this machine: a tree built by the natural recursive
+    /// builder is allocated in post-order, so a right-first walk (chili runs `b` first)
+    /// descends through adjacent nodes and a left-first one (sequential, rayon) jumps; on
+    /// one core the right-first walk of 2^24 - 1 nodes ran in 21-24 ms and the left-first
+    /// one in 115-133 ms. Level by level, a node's children sit side by side and both
+    /// walks see the same locality.
     pub fn balanced(levels: u32) -> Box<Node> {
-        let below = levels.saturating_sub(1);
-        let (left, next) = Node::tree(below, 2);
-        let (right, _) = Node::tree(below, next);
-        Box::new(Node {
-            value: 1,
-            left,
-            right,
-        })
+        let mut next = 1;
+        let rows: Vec<Vec<Box<Node>>> = (0..levels.max(1))
+            .map(|level| {
+                (0..1u64 << level)
+                    .map(|_| {
+                        let mut node = Node::leaf();
+                        node.value = next;
+                        next += 1;
+                        node
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut below: Vec<Box<Node>> = Vec::new();
+        for mut row in rows.into_iter().rev() {
+            let mut children = below.into_iter();
+            for node in row.iter_mut() {
+                node.left = children.next();
+                node.right = children.next();
+            }
+            below = row;
+        }
+        below.pop().unwrap_or_else(Node::leaf)
     }
 
     /// The sum of the subtree, with a `join` at every node.
@@ -160,12 +175,23 @@ mod tests {
         }
     }
 
+    fn depth(node: &Node) -> u32 {
+        1 + node
+            .left
+            .as_deref()
+            .map_or(0, depth)
+            .max(node.right.as_deref().map_or(0, depth))
+    }
+
     #[test]
-    fn tree_holds_one_to_n_and_sums_to_the_closed_form() {
-        let (tree, next) = Node::tree(5, 1);
-        assert_eq!(next, 32, "31 nodes numbered 1..=31");
-        assert_eq!(tree.expect("five levels").sum(&Inline), 31 * 32 / 2);
-        assert_eq!(Node::balanced(5).sum(&Inline), 31 * 32 / 2);
+    fn tree_holds_one_to_n_in_level_order_and_sums_to_the_closed_form() {
+        let root = Node::balanced(5);
+        assert_eq!(depth(&root), 5);
+        assert_eq!(root.sum(&Inline), 31 * 32 / 2);
+        let children = (root.left.as_deref(), root.right.as_deref());
+        assert_eq!(children.0.map(|n| n.value), Some(2));
+        assert_eq!(children.1.map(|n| n.value), Some(3));
         assert_eq!(Node::balanced(1).sum(&Inline), 1);
+        assert_eq!(Node::balanced(0).sum(&Inline), 1, "at least one level");
     }
 }

@@ -66,6 +66,35 @@ where
     }
 }
 
+/// Runs `b` if dropped while it still holds it: when `a` unwinds in [`join_unrecorded`].
+struct RunOnUnwind<B: FnOnce() -> RB, RB>(Option<B>);
+
+impl<B: FnOnce() -> RB, RB> Drop for RunOnUnwind<B, RB> {
+    fn drop(&mut self) {
+        if let Some(b) = self.0.take() {
+            // `a` is unwinding: run `b` as promised; `a`'s panic wins, so `b`'s is dropped.
+            drop(catch_unwind(AssertUnwindSafe(b)));
+        }
+    }
+}
+
+/// A `join` whose fork is not recorded: `a` then `b` right here, with no `catch_unwind`
+/// on the normal path (it would keep `a` from being inlined); if `a` panics, a guard runs
+/// `b` during the unwinding.
+#[inline]
+fn join_unrecorded<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    let mut guard = RunOnUnwind(Some(b));
+    let ra = a();
+    match guard.0.take() {
+        Some(b) => (ra, b()),
+        None => unreachable!("only the guard's drop takes b, and it has not run"),
+    }
+}
+
 /// `join` on the current worker.
 #[inline]
 fn join_on<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
@@ -76,7 +105,7 @@ where
     RB: Send,
 {
     if worker.skip_fork() {
-        return join_here(a, b);
+        return join_unrecorded(a, b);
     }
     let job_b = StackJob::new(Waiter::Worker(worker.index()), b);
     // SAFETY: `job_b` stays in this frame until either its `done` is set or we know no

@@ -85,8 +85,8 @@ impl HeartbeatPool {
             },
             || registry.hub.terminate(),
         )?;
-        let mut heartbeat = std::thread::Builder::new()
-            .name(format!("{}-heartbeat", valid.thread_name));
+        let mut heartbeat =
+            std::thread::Builder::new().name(format!("{}-heartbeat", valid.thread_name));
         if let Some(bytes) = valid.stack_size {
             heartbeat = heartbeat.stack_size(bytes);
         }

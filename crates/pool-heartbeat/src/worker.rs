@@ -86,8 +86,10 @@ pub(crate) struct WorkerThread {
     bottom: Cell<usize>,
     /// Taken jobs running nested on this stack.
     help_depth: Cell<usize>,
-    /// `join`s run without recording since the last recorded one (see [`RECORD_SHALLOW`]).
-    unrecorded: Cell<u32>,
+    /// How many more `join`s may run without recording (see [`RECORD_SHALLOW`]): set to
+    /// `RECORD_EVERY - 1` by a recorded fork that leaves at least `RECORD_SHALLOW` private
+    /// forks pending, cleared as soon as fewer are pending.
+    skips: Cell<u32>,
 }
 
 impl WorkerThread {
@@ -119,19 +121,18 @@ impl WorkerThread {
     /// [`RECORD_SHALLOW`]).
     #[inline]
     pub(crate) fn skip_fork(&self) -> bool {
-        // SAFETY: only this thread touches `forks`, and the reference ends with this call.
-        let pending = unsafe { (*self.forks.get()).len() };
-        if pending - self.bottom.get() < RECORD_SHALLOW {
+        let skips = self.skips.get();
+        if skips == 0 {
             return false;
         }
-        let unrecorded = self.unrecorded.get() + 1;
-        if unrecorded >= RECORD_EVERY {
-            self.unrecorded.set(0);
-            false
-        } else {
-            self.unrecorded.set(unrecorded);
-            true
-        }
+        self.skips.set(skips - 1);
+        true
+    }
+
+    /// Private forks pending: those not promoted.
+    #[inline]
+    fn private_forks(&self, len: usize) -> usize {
+        len - self.bottom.get()
     }
 
     /// Pushes a pending fork.
@@ -140,6 +141,9 @@ impl WorkerThread {
         // SAFETY: only this thread touches `forks`, and the reference ends with this call.
         let forks = unsafe { &mut *self.forks.get() };
         forks.push(job);
+        if self.private_forks(forks.len()) >= RECORD_SHALLOW {
+            self.skips.set(RECORD_EVERY - 1);
+        }
     }
 
     /// Pops the most recent fork (the caller's own) and says whether it had been promoted.
@@ -149,12 +153,14 @@ impl WorkerThread {
         let forks = unsafe { &mut *self.forks.get() };
         forks.pop();
         let len = forks.len();
-        if self.bottom.get() > len {
+        let promoted = self.bottom.get() > len;
+        if promoted {
             self.bottom.set(len);
-            true
-        } else {
-            false
         }
+        if self.private_forks(len) < RECORD_SHALLOW {
+            self.skips.set(0);
+        }
+        promoted
     }
 
     /// Whether the heartbeat thread raised this worker's flag since its last promotion.
@@ -176,6 +182,9 @@ impl WorkerThread {
         let oldest = forks.get(bottom).copied();
         if let Some(job) = oldest {
             self.bottom.set(bottom + 1);
+            if self.private_forks(forks.len()) < RECORD_SHALLOW {
+                self.skips.set(0);
+            }
             self.registry.hub.promote(job);
         }
     }
@@ -241,7 +250,7 @@ impl WorkerThread {
             forks: UnsafeCell::new(Vec::with_capacity(FORK_STACK_CAPACITY)),
             bottom: Cell::new(0),
             help_depth: Cell::new(0),
-            unrecorded: Cell::new(0),
+            skips: Cell::new(0),
         };
         let _mark = worker.registry.id.enter();
         CURRENT.with(|c| c.set(&worker));

@@ -101,7 +101,10 @@ fn panic_propagate_a() {
     }))
     .expect_err("a's panic reaches the caller");
     assert_eq!(err.downcast_ref::<&str>(), Some(&"a"));
-    assert!(b_ran.load(Ordering::SeqCst), "b ran before the panic resumed");
+    assert!(
+        b_ran.load(Ordering::SeqCst),
+        "b ran before the panic resumed"
+    );
 }
 
 #[test]
@@ -164,16 +167,25 @@ fn until_promoted(pool: &HeartbeatPool, a_panics: bool) -> (usize, usize) {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "spins on the clock for milliseconds per try: hours under miri")]
+#[cfg_attr(
+    miri,
+    ignore = "spins on the clock for milliseconds per try: hours under miri"
+)]
 fn idle_worker_takes_a_promoted_fork() {
     with_watchdog("promotion", DEADLOCK, || {
         let (promoted, tries) = until_promoted(&pool(2), false);
-        assert!(promoted > 0, "b never ran on the idle worker in {tries} tries");
+        assert!(
+            promoted > 0,
+            "b never ran on the idle worker in {tries} tries"
+        );
     });
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "spins on the clock for milliseconds per try: hours under miri")]
+#[cfg_attr(
+    miri,
+    ignore = "spins on the clock for milliseconds per try: hours under miri"
+)]
 fn panic_b_still_executes_when_promoted() {
     with_watchdog("panic_b_promoted", DEADLOCK, || {
         let (promoted, tries) = until_promoted(&pool(2), true);
@@ -182,7 +194,10 @@ fn panic_b_still_executes_when_promoted() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "spins on the clock for milliseconds per try: hours under miri")]
+#[cfg_attr(
+    miri,
+    ignore = "spins on the clock for milliseconds per try: hours under miri"
+)]
 fn one_worker_takes_back_its_promoted_forks() {
     // With one worker nobody else can take a promoted fork: its owner retracts it and
     // runs it itself. A short heartbeat makes that happen thousands of times.
@@ -203,7 +218,11 @@ fn one_worker_takes_back_its_promoted_forks() {
                 );
             }
         });
-        assert_eq!(ran.into_inner(), 2 * joins.into_inner(), "every fork ran once");
+        assert_eq!(
+            ran.into_inner(),
+            2 * joins.into_inner(),
+            "every fork ran once"
+        );
     });
 }
 
@@ -228,8 +247,14 @@ fn every_fork_runs_exactly_once_under_promotion() {
                 join(|| visit(l), || visit(r));
             }
             pool.install(|| visit(&hits));
-            let bad = hits.iter().filter(|h| h.load(Ordering::Relaxed) != 1).count();
-            assert_eq!(bad, 0, "{bad} leaves not run exactly once at {workers} workers");
+            let bad = hits
+                .iter()
+                .filter(|h| h.load(Ordering::Relaxed) != 1)
+                .count();
+            assert_eq!(
+                bad, 0,
+                "{bad} leaves not run exactly once at {workers} workers"
+            );
         }
     });
 }
@@ -315,5 +340,55 @@ fn zero_heartbeat_is_a_build_error() {
         .heartbeat(Duration::ZERO)
         .build()
         .expect_err("zero interval");
-    assert!(matches!(err.kind(), pool_core::BuildErrorKind::ZeroLimit(_)));
+    assert!(matches!(
+        err.kind(),
+        pool_core::BuildErrorKind::ZeroLimit(_)
+    ));
+}
+
+/// A chain of `depth` joins whose innermost `a` panics; every `b` bumps `hits` (and
+/// panics too, with `b_panics`). Past the first few levels, forks are not recorded, so
+/// this covers both of `join`'s paths.
+fn chain_panicking(depth: u32, hits: &AtomicUsize, b_panics: bool) {
+    if depth == 0 {
+        panic!("leaf");
+    }
+    join(
+        || chain_panicking(depth - 1, hits, b_panics),
+        || {
+            hits.fetch_add(1, Ordering::SeqCst);
+            if b_panics {
+                panic!("b");
+            }
+        },
+    );
+}
+
+#[test]
+fn panic_in_a_deep_fork_still_runs_every_b() {
+    let pool = pool(2);
+    let hits = AtomicUsize::new(0);
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| chain_panicking(12, &hits, false))
+    }))
+    .expect_err("the leaf's panic reaches the caller");
+    assert_eq!(err.downcast_ref::<&str>(), Some(&"leaf"));
+    assert_eq!(hits.load(Ordering::SeqCst), 12, "every level's b ran");
+}
+
+#[test]
+fn panic_in_a_deep_fork_and_every_b_gives_a() {
+    let pool = pool(2);
+    let hits = AtomicUsize::new(0);
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| chain_panicking(12, &hits, true))
+    }))
+    .expect_err("a panic reaches the caller");
+    assert_eq!(
+        err.downcast_ref::<&str>(),
+        Some(&"leaf"),
+        "a's payload wins"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 12);
+    assert_eq!(pool.install(|| fib(10)), 55, "the pool still works");
 }

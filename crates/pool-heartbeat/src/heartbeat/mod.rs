@@ -129,7 +129,10 @@ impl Hub {
         if state.idle > 0 {
             drop(state);
             self.work.notify_one();
-        } else if let Some(helper) = state.waiting.iter().position(|w| *w == Waiting::LatchOrWork)
+        } else if let Some(helper) = state
+            .waiting
+            .iter()
+            .position(|w| *w == Waiting::LatchOrWork)
         {
             drop(state);
             self.latches[helper].notify_one();
@@ -281,7 +284,12 @@ impl Hub {
 
     /// Parks worker `index` until `done` is set (`None`), or, if `may_help`, until there is
     /// work to run meanwhile (`Some`, taken: call [`Hub::finished`] after running it).
-    pub(crate) fn wait_done(&self, index: usize, done: &AtomicBool, may_help: bool) -> Option<Work> {
+    pub(crate) fn wait_done(
+        &self,
+        index: usize,
+        done: &AtomicBool,
+        may_help: bool,
+    ) -> Option<Work> {
         let mut state = self.lock();
         loop {
             if done.load(Ordering::Acquire) {
