@@ -141,7 +141,11 @@ impl WorkerThread {
         // SAFETY: only this thread touches `forks`, and the reference ends with this call.
         let forks = unsafe { &mut *self.forks.get() };
         forks.push(job);
-        if self.private_forks(forks.len()) >= RECORD_SHALLOW {
+        let len = forks.len();
+        if len == 1 {
+            self.registry.hub.wake_heartbeat();
+        }
+        if self.private_forks(len) >= RECORD_SHALLOW {
             self.skips.set(RECORD_EVERY - 1);
         }
     }

@@ -392,3 +392,44 @@ fn panic_in_a_deep_fork_and_every_b_gives_a() {
     assert_eq!(hits.load(Ordering::SeqCst), 12);
     assert_eq!(pool.install(|| fib(10)), 55, "the pool still works");
 }
+
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "spins on the clock for milliseconds per try: hours under miri"
+)]
+fn a_static_job_that_forks_gets_heartbeats() {
+    // Taking a `'static` job does not wake the heartbeat thread; its first fork must.
+    with_watchdog("static_job_forks", DEADLOCK, || {
+        let pool = pool(2);
+        let elsewhere = pool
+            .spawn(|| {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                let me = std::thread::current().id();
+                while Instant::now() < deadline {
+                    let (_, b_thread) = join(
+                        || {
+                            let until = Instant::now() + Duration::from_millis(2);
+                            while Instant::now() < until {
+                                join(|| std::hint::black_box(1), || std::hint::black_box(2));
+                            }
+                        },
+                        || std::thread::current().id(),
+                    );
+                    if b_thread != me {
+                        return true;
+                    }
+                    // Let the heartbeat thread park again between tries.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                false
+            })
+            .expect("open pool")
+            .join()
+            .expect("no panic");
+        assert!(
+            elsewhere,
+            "no fork of the job was ever taken by the other worker"
+        );
+    });
+}

@@ -89,6 +89,9 @@ pub(crate) struct Hub {
     /// Jobs taken from the queue and still running. Incremented under the lock (so the
     /// heartbeat thread's parking check cannot miss it), decremented without it.
     active: AtomicUsize,
+    /// A copy of `beat_parked`, written under the lock, read without it by a worker about
+    /// to record its first fork of a `'static` job (see [`Hub::wake_heartbeat`]).
+    beat_asleep: AtomicBool,
     bound: Option<usize>,
 }
 
@@ -112,6 +115,7 @@ impl Hub {
             beat: Condvar::new(),
             queued: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
+            beat_asleep: AtomicBool::new(false),
             bound,
         }
     }
@@ -207,7 +211,11 @@ impl Hub {
             }
         }
         self.active.fetch_add(1, Ordering::Relaxed);
-        if state.beat_parked {
+        // A fork-join job (a promoted fork, an `install`) will fork: heartbeats are due.
+        // A `'static` job usually will not, and waking the heartbeat thread for each one
+        // would double an idle pool's wake-ups; if it does fork, its first recorded fork
+        // wakes the thread (`wake_heartbeat`).
+        if state.beat_parked && matches!(work, Work::Fork(_)) {
             self.beat.notify_one();
         }
         Some(work)
@@ -316,10 +324,32 @@ impl Hub {
         let mut state = self.lock();
         while self.active.load(Ordering::Relaxed) == 0 && !state.terminate {
             state.beat_parked = true;
+            self.beat_asleep.store(true, Ordering::Relaxed);
             state = wait(&self.beat, state);
             state.beat_parked = false;
+            self.beat_asleep.store(false, Ordering::Relaxed);
         }
         !state.terminate
+    }
+
+    /// Wakes the heartbeat thread if it looks parked: called when a worker records the first
+    /// fork on its stack. The look is a relaxed load, so a thread that is parking at that
+    /// instant may be missed: that only delays heartbeats (and so parallelism) until the
+    /// next fork-join job is taken or the next first fork, never progress, since every
+    /// fork also runs on its owner.
+    #[inline]
+    pub(crate) fn wake_heartbeat(&self) {
+        if self.beat_asleep.load(Ordering::Relaxed) {
+            self.wake_heartbeat_cold();
+        }
+    }
+
+    #[cold]
+    fn wake_heartbeat_cold(&self) {
+        let state = self.lock();
+        if state.beat_parked && self.active.load(Ordering::Relaxed) != 0 {
+            self.beat.notify_one();
+        }
     }
 
     /// Closes the queue to new submissions and wakes blocked submitters (they get

@@ -2,7 +2,7 @@
 //! leaves a thread parked forever, which loom reports as a deadlock; a fork run twice or
 //! never shows in the run counts.
 
-use pool_core::sync::atomic::{AtomicUsize, Ordering};
+use pool_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use pool_core::sync::{thread, Arc};
 use pool_core::Job;
 
@@ -84,20 +84,58 @@ fn loom_parked_thief_and_parked_owner_are_woken() {
     });
 }
 
-/// The heartbeat thread parked while the pool is idle wakes when a worker takes work.
+/// The heartbeat thread parked while the pool is idle wakes when a worker takes
+/// fork-join work.
 #[test]
-fn loom_heartbeat_thread_wakes_when_work_is_taken() {
+fn loom_heartbeat_thread_wakes_when_fork_join_work_is_taken() {
     loom::model(|| {
         let hub = Arc::new(Hub::new(1, None));
         let beat = {
             let hub = hub.clone();
             thread::spawn(move || hub.wait_for_activity())
         };
+        let job = StackJob::new(Waiter::Worker(0), || ());
+        // SAFETY: `job` stays in this frame until its `done` is set below.
+        let job_ref = unsafe { job.as_job_ref() };
+        assert!(hub.inject(job_ref));
+        let work = hub.try_take();
+        assert!(work.is_some());
+        // Still running (not `finished`): the heartbeat thread must see the activity.
+        assert!(beat.join().unwrap());
+        if let Some(work) = work {
+            run(&hub, work);
+        }
+        assert!(job.is_done());
+    });
+}
+
+/// A `'static` job does not wake the heartbeat thread when taken, but its first recorded
+/// fork does (`wake_heartbeat`), unless the thread was not parked yet, in which case it
+/// sees the job running and does not park. (The relaxed look may miss a thread that is
+/// parking at that instant; the model checks the case where the look comes after it
+/// parked, which is what a worker whose job runs for longer than a context switch sees.)
+#[test]
+fn loom_first_fork_of_a_static_job_wakes_the_heartbeat_thread() {
+    loom::model(|| {
+        let hub = Arc::new(Hub::new(1, None));
         hub.submit(Job::new(|| ()), false, false, || ())
             .unwrap_or_else(|_| panic!("open hub"));
         let work = hub.try_take();
         assert!(work.is_some());
-        // Still running (not `finished`): the heartbeat thread must see the activity.
+        let returned = Arc::new(AtomicBool::new(false));
+        let beat = {
+            let (hub, returned) = (hub.clone(), returned.clone());
+            thread::spawn(move || {
+                let active = hub.wait_for_activity();
+                returned.store(true, Ordering::Relaxed);
+                active
+            })
+        };
+        // The worker's first fork: look until the thread is parked or has seen the job.
+        while !returned.load(Ordering::Relaxed) && !hub.beat_asleep.load(Ordering::Relaxed) {
+            thread::yield_now();
+        }
+        hub.wake_heartbeat();
         assert!(beat.join().unwrap());
         if let Some(work) = work {
             run(&hub, work);
