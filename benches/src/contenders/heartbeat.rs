@@ -1,4 +1,10 @@
 //! `heartbeat` (pool-heartbeat): heartbeat-scheduled `join`; spawn trees through `join`.
+//!
+//! Fork-join runs in place (`HeartbeatPool::run_here`), as chili's does: the calling thread
+//! works, and a second pool of `workers - 1` threads takes promoted forks, so a fork-join
+//! cell uses `workers` threads in all, like every other contender's (at one worker, the
+//! caller hands the work to the one-worker pool with `install`). Flat submission (the
+//! `idle` workload) goes to a pool of `workers` threads.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
@@ -10,10 +16,12 @@ use crate::contender::{Contender, ContenderError, Forker, Task, TreeTask, Work};
 use crate::contenders::join_tree::run_tree;
 use crate::contenders::{CorePool, Sizing};
 
-/// A `HeartbeatPool`.
+/// A `HeartbeatPool` of `workers` threads, and one of `workers - 1` for fork-join in place.
 #[derive(Debug)]
 pub struct Heartbeat {
     pool: Arc<HeartbeatPool>,
+    /// The pool the caller joins in place; `None` at one worker.
+    helpers: Option<HeartbeatPool>,
     core: CorePool,
 }
 
@@ -30,9 +38,19 @@ impl Heartbeat {
             HeartbeatPool::from_config(config)
                 .map_err(|e| ContenderError::Failed(e.to_string()))?,
         );
+        let helpers = match sizing.workers {
+            0 | 1 => None,
+            w => Some(
+                HeartbeatPool::from_config(
+                    PoolConfig::new().workers(w - 1).thread_name("heartbeat"),
+                )
+                .map_err(|e| ContenderError::Failed(e.to_string()))?,
+            ),
+        };
         Ok(Heartbeat {
             core: CorePool::new("heartbeat", pool.clone()),
             pool,
+            helpers,
         })
     }
 }
@@ -72,7 +90,10 @@ impl Contender for Heartbeat {
         .map(drop)
     }
     fn fork_join(&self, f: &(dyn Fn(&dyn Forker) -> u64 + Sync)) -> Result<u64, ContenderError> {
-        catch_unwind(AssertUnwindSafe(|| self.pool.install(|| f(&HbForker))))
-            .map_err(|_| ContenderError::Panicked(1))
+        catch_unwind(AssertUnwindSafe(|| match &self.helpers {
+            Some(helpers) => helpers.run_here(|| f(&HbForker)),
+            None => self.pool.install(|| f(&HbForker)),
+        }))
+        .map_err(|_| ContenderError::Panicked(1))
     }
 }

@@ -4,9 +4,11 @@
 //! cargo run --release -p pool-heartbeat --example table [workers] [rounds]
 //! ```
 //!
-//! Every library through its own `join` (chili's with its `Scope` argument), on its own
-//! pool of `workers` threads (chili: the caller plus `workers - 1` pool threads, since its
-//! `scope` runs on the caller). The contenders run interleaved, round by round, in a fresh
+//! Every library through its own `join` (chili's with its `Scope` argument), with
+//! `workers` threads in all: rayon and pool-work-stealing on a pool of `workers` threads
+//! (`install`), chili and pool-heartbeat on the caller plus a pool of `workers - 1`
+//! (chili's `scope`, `HeartbeatPool::run_here`; at one worker, heartbeat uses `install`
+//! on a one-worker pool and chili the caller plus one pool thread). The contenders run interleaved, round by round, in a fresh
 //! order each round; each figure is the median over the rounds, with the spread
 //! ((max - min) / median).
 //!
@@ -119,6 +121,8 @@ fn fib_chili(n: u64, s: &mut Scope<'_>) -> u64 {
 /// The libraries, each on its own pool of a given size.
 struct Pools {
     heartbeat: HeartbeatPool,
+    /// Run in place on `heartbeat` (`workers - 1` threads), or install on it (one worker).
+    in_place: bool,
     work_stealing: WorkStealingPool,
     rayon: rayon::ThreadPool,
     chili: chili::ThreadPool,
@@ -128,9 +132,10 @@ impl Pools {
     fn new(workers: usize) -> Pools {
         Pools {
             heartbeat: HeartbeatPool::builder()
-                .workers(workers)
+                .workers(workers.saturating_sub(1).max(1))
                 .build()
                 .expect("heartbeat pool"),
+            in_place: workers > 1,
             work_stealing: WorkStealingPool::builder()
                 .workers(workers)
                 .build()
@@ -143,6 +148,16 @@ impl Pools {
                 thread_count: NonZeroUsize::new(workers.saturating_sub(1).max(1)),
                 heartbeat_interval: Duration::from_micros(100),
             }),
+        }
+    }
+}
+
+impl Pools {
+    fn heartbeat(&self, op: impl FnOnce() -> u64 + Send) -> u64 {
+        if self.in_place {
+            self.heartbeat.run_here(op)
+        } else {
+            self.heartbeat.install(op)
         }
     }
 }
@@ -192,7 +207,7 @@ fn fork_costs(pools: &Pools, rounds_n: usize) -> Vec<String> {
     let joins = fib_seq(n + 1) - 1;
     let times = rounds(rounds_n, |which| match which {
         0 => time(expected, || fib_seq(std::hint::black_box(n))),
-        1 => time(expected, || pools.heartbeat.install(|| fib_hb(n))),
+        1 => time(expected, || pools.heartbeat(|| fib_hb(n))),
         2 => time(expected, || fib_chili(n, &mut pools.chili.scope())),
         3 => time(expected, || pools.work_stealing.install(|| fib_ws(n))),
         _ => time(expected, || pools.rayon.install(|| fib_rayon(n))),
@@ -212,7 +227,7 @@ fn tree_row(pools: &Pools, levels: u32, rounds_n: usize) -> Vec<String> {
     let expected = (1u64 << levels) - 1;
     let times = rounds(rounds_n, |which| match which {
         0 => time(expected, || sum_seq(&root)),
-        1 => time(expected, || pools.heartbeat.install(|| sum_hb(&root))),
+        1 => time(expected, || pools.heartbeat(|| sum_hb(&root))),
         2 => time(expected, || sum_chili(&root, &mut pools.chili.scope())),
         3 => time(expected, || pools.work_stealing.install(|| sum_ws(&root))),
         _ => time(expected, || pools.rayon.install(|| sum_rayon(&root))),

@@ -9,10 +9,13 @@ use crate::HeartbeatPool;
 
 /// How often a busy worker is asked to promote its oldest pending fork, by default.
 ///
-/// 100 µs is the interval of the heartbeat paper's evaluation (Acar, Charguéraud, Rainey,
-/// PLDI 2018) and of Spice and chili. `thread::sleep` overshoots by tens of microseconds on
-/// a VM, so the real interval is somewhat longer.
-pub const DEFAULT_HEARTBEAT: Duration = Duration::from_micros(100);
+/// The heartbeat paper (Acar, Charguéraud, Rainey, PLDI 2018), Spice and chili use 100 µs.
+/// Here each beat also wakes the heartbeat thread, which on a 2-core VM takes a core from a
+/// worker for a few microseconds: at 100 µs, `fib-join-nocut` (fib(32), 2 workers) ran
+/// 1.45-1.47x faster than sequential and `fib-join` 1.05-1.12x slower than rayon; at 300 µs,
+/// 1.46-1.53x and 1.01x (pool-bench, interleaved, same sessions). `thread::sleep`
+/// overshoots by tens of microseconds on a VM, so the real interval is somewhat longer.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_micros(300);
 
 /// How long an idle worker keeps looking for work (yielding between rounds) before it
 /// parks, by default: as pool-work-stealing's, whose measurements chose it.

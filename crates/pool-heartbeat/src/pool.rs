@@ -135,6 +135,37 @@ impl HeartbeatPool {
         self.registry.in_worker(op)
     }
 
+    /// Runs `op` on the calling thread, which takes part in the pool for the call (as
+    /// chili's and Spice's callers do): `join`s inside `op` run here, their forks can be
+    /// promoted to the workers, and the caller helps with other work while it waits. This
+    /// saves `install`'s two thread hand-offs (waking a worker, then waking the caller),
+    /// which cost more than small computations do.
+    ///
+    /// One outside thread at a time runs in place; a second one concurrently falls back to
+    /// [`install`](HeartbeatPool::install). Called from a worker of this pool, runs `op`
+    /// there. Inside `op`, `wait_idle` and `shutdown` of this pool return `InsideWorker`.
+    ///
+    /// # Panics
+    /// - If `op` panics (the panic resumes once its forks have finished).
+    /// - In the fallback, if the pool has been shut down. (In place, a shut-down pool just
+    ///   has no workers to take forks: `op` runs entirely on the caller.)
+    ///
+    /// ```
+    /// use pool_heartbeat::{join, HeartbeatPool};
+    /// let pool = HeartbeatPool::builder().workers(2).build().unwrap();
+    /// let me = std::thread::current().id();
+    /// let (here, sum) = pool.run_here(|| (std::thread::current().id(), join(|| 1, || 2)));
+    /// assert_eq!(here, me);
+    /// assert_eq!(sum, (1, 2));
+    /// ```
+    pub fn run_here<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        self.registry.run_here(op)
+    }
+
     /// Runs `a` and `b` on the pool, potentially in parallel (see [`join`](crate::join)).
     ///
     /// # Panics

@@ -21,6 +21,13 @@ pub(crate) struct Tuning {
     pub(crate) idle_spin: Duration,
 }
 
+/// How many quiet intervals the heartbeat thread waits before it parks. Parking at once
+/// made every short fork-join call pay a futex wake-up of the heartbeat thread (a system
+/// call of several microseconds here, more than a 1023-node tree sum takes); lingering
+/// ~10 intervals (a few milliseconds) costs an idle pool nothing more, since `'static` jobs
+/// do not wake the thread (see `Hub::take`).
+const LINGER_BEATS: u32 = 10;
+
 /// One worker's heartbeat flag, alone on its cache lines: the heartbeat thread raises it,
 /// the worker reads it (Relaxed) at every `join` and lowers it when it promotes.
 #[repr(align(128))]
@@ -36,6 +43,11 @@ pub(crate) struct Registry {
     /// `shutdown` wait on it.
     pub(crate) quiescence: Quiescence,
     pub(crate) tuning: Tuning,
+    /// The slot index (after the workers') that one outside thread at a time may borrow to
+    /// run work in place (`run_here`).
+    guest: usize,
+    /// Whether an outside thread holds the guest slot.
+    guest_taken: AtomicBool,
 }
 
 /// Marks one pending unit done when dropped, so a panicking `install` still counts.
@@ -52,8 +64,12 @@ impl Registry {
     pub(crate) fn new(workers: usize, queue_bound: Option<usize>, tuning: Tuning) -> Registry {
         Registry {
             id: PoolId::new(),
-            hub: Hub::new(workers, queue_bound),
-            beats: (0..workers).map(|_| Beat(AtomicBool::new(false))).collect(),
+            hub: Hub::new(workers + 1, queue_bound),
+            beats: (0..=workers)
+                .map(|_| Beat(AtomicBool::new(false)))
+                .collect(),
+            guest: workers,
+            guest_taken: AtomicBool::new(false),
             counters: Counters::new(workers),
             quiescence: Quiescence::new(),
             tuning,
@@ -61,9 +77,25 @@ impl Registry {
     }
 
     /// The heartbeat thread's body: while any taken job runs, raise every worker's flag
-    /// once per interval; park while the pool is idle; return when it terminates.
+    /// once per interval; once nothing has run for [`LINGER_BEATS`] intervals, park until
+    /// something does; return when the pool terminates.
     pub(crate) fn heartbeat_loop(&self) {
-        while self.hub.wait_for_activity() {
+        let mut quiet = 0;
+        loop {
+            if self.hub.is_active() {
+                quiet = 0;
+            } else {
+                quiet += 1;
+            }
+            let running = if quiet > LINGER_BEATS {
+                quiet = 0;
+                self.hub.wait_for_activity()
+            } else {
+                !self.hub.is_terminating()
+            };
+            if !running {
+                return;
+            }
             std::thread::sleep(self.tuning.heartbeat);
             for beat in self.beats.iter() {
                 beat.0.store(true, Ordering::Relaxed);
@@ -102,6 +134,44 @@ impl Registry {
             return op();
         }
         self.in_worker_cold(op)
+    }
+
+    /// Runs `op` on the calling thread, which joins the pool as its guest for the call: its
+    /// forks can be promoted and taken by the workers, and it helps while it waits. From a
+    /// worker of this pool, runs `op` there; if another outside thread holds the guest
+    /// slot, falls back to [`Registry::in_worker`].
+    ///
+    /// # Panics
+    /// If `op` panics (after its forks finished), or, in the fallback, if the pool has been
+    /// shut down.
+    pub(crate) fn run_here<OP, R>(self: &Arc<Self>, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        if WorkerThread::current_of(self).is_some() {
+            return op();
+        }
+        if self
+            .guest_taken
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return self.in_worker_cold(op);
+        }
+        /// Releases the slot and the activity when the call ends, even by unwinding.
+        struct Leave<'a>(&'a Registry);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.hub.finished();
+                self.0.quiescence.done(1);
+                self.0.guest_taken.store(false, Ordering::Release);
+            }
+        }
+        self.quiescence.add(1);
+        self.hub.start_activity();
+        let _leave = Leave(self);
+        WorkerThread::run_as_guest(Arc::clone(self), self.guest, op)
     }
 
     #[cold]

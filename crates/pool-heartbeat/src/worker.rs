@@ -48,6 +48,11 @@ const RECORD_SHALLOW: usize = 3;
 /// See [`RECORD_SHALLOW`].
 const RECORD_EVERY: u32 = 64;
 
+/// The recorded fork of one piece of work (a taken job, a guest call) that wakes the
+/// heartbeat thread if it is parked: work that forks less is too short to need heartbeats,
+/// and the wake-up (a system call) would cost more than it.
+const WAKE_AFTER_FORKS: u32 = 64;
+
 /// Forks reserved up front: recursion deeper than this grows the vector (amortized).
 const FORK_STACK_CAPACITY: usize = 256;
 
@@ -90,6 +95,9 @@ pub(crate) struct WorkerThread {
     /// `RECORD_EVERY - 1` by a recorded fork that leaves at least `RECORD_SHALLOW` private
     /// forks pending, cleared as soon as fewer are pending.
     skips: Cell<u32>,
+    /// Forks recorded since this worker took its current work from its main loop (or
+    /// since the guest call began), up to `WAKE_AFTER_FORKS`.
+    recorded: Cell<u32>,
 }
 
 impl WorkerThread {
@@ -142,8 +150,12 @@ impl WorkerThread {
         let forks = unsafe { &mut *self.forks.get() };
         forks.push(job);
         let len = forks.len();
-        if len == 1 {
-            self.registry.hub.wake_heartbeat();
+        let recorded = self.recorded.get();
+        if recorded < WAKE_AFTER_FORKS {
+            self.recorded.set(recorded + 1);
+            if recorded + 1 == WAKE_AFTER_FORKS {
+                self.registry.hub.wake_heartbeat();
+            }
         }
         if self.private_forks(len) >= RECORD_SHALLOW {
             self.skips.set(RECORD_EVERY - 1);
@@ -174,12 +186,17 @@ impl WorkerThread {
         unsafe { (*self.beat).load(Ordering::Relaxed) }
     }
 
+    /// Lowers this worker's heartbeat flag.
+    fn lower_beat(&self) {
+        // SAFETY: as in `heartbeat_due`.
+        unsafe { (*self.beat).store(false, Ordering::Relaxed) };
+    }
+
     /// Answers a heartbeat: lowers the flag and promotes the oldest private fork, if any.
     #[cold]
     #[inline(never)]
     pub(crate) fn heartbeat(&self) {
-        // SAFETY: as in `heartbeat_due`.
-        unsafe { (*self.beat).store(false, Ordering::Relaxed) };
+        self.lower_beat();
         let bottom = self.bottom.get();
         // SAFETY: only this thread touches `forks`, and the reference ends before `promote`.
         let forks = unsafe { &*self.forks.get() };
@@ -243,19 +260,52 @@ impl WorkerThread {
         }
     }
 
-    /// A worker thread's body: take shared work (spinning briefly, then parking) and run
-    /// it, until the pool terminates.
-    pub(crate) fn main_loop(registry: Arc<Registry>, index: usize) {
+    /// The state of slot `index` (a worker's, or the guest slot), with `help_depth` taken
+    /// jobs already on the stack.
+    fn new(registry: Arc<Registry>, index: usize, help_depth: usize) -> WorkerThread {
         let beat: *const AtomicBool = &registry.beats[index].0;
-        let worker = WorkerThread {
+        WorkerThread {
             index,
             beat,
             registry,
             forks: UnsafeCell::new(Vec::with_capacity(FORK_STACK_CAPACITY)),
             bottom: Cell::new(0),
-            help_depth: Cell::new(0),
+            help_depth: Cell::new(help_depth),
             skips: Cell::new(0),
-        };
+            recorded: Cell::new(0),
+        }
+    }
+
+    /// Runs `op` on the calling thread as the pool's guest: for its duration the thread
+    /// is slot `index` of the pool (its forks can be promoted and taken, it waits and
+    /// helps like a worker). The caller has claimed the slot and counted the activity.
+    pub(crate) fn run_as_guest<R>(
+        registry: Arc<Registry>,
+        index: usize,
+        op: impl FnOnce() -> R,
+    ) -> R {
+        // The guest's own frame counts as one taken job, as a worker's main-loop job does.
+        let guest = WorkerThread::new(registry, index, 1);
+        // A flag raised since the last guest left is stale (see `main_loop`).
+        guest.lower_beat();
+        let _mark = guest.registry.id.enter();
+        let previous = CURRENT.with(|c| c.replace(&guest));
+        /// Restores the thread's previous worker (none, or one of another pool's) even if
+        /// `op` unwinds: `guest` is about to be freed.
+        struct Restore(*const WorkerThread);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(self.0));
+            }
+        }
+        let _restore = Restore(previous);
+        op()
+    }
+
+    /// A worker thread's body: take shared work (spinning briefly, then parking) and run
+    /// it, until the pool terminates.
+    pub(crate) fn main_loop(registry: Arc<Registry>, index: usize) {
+        let worker = WorkerThread::new(registry, index, 0);
         let _mark = worker.registry.id.enter();
         CURRENT.with(|c| c.set(&worker));
         let hub = &worker.registry.hub;
@@ -275,6 +325,10 @@ impl WorkerThread {
                     }
                 }
             };
+            // A flag raised while this worker was idle is stale: promote only after a
+            // full interval of work, not at the new job's first fork.
+            worker.lower_beat();
+            worker.recorded.set(0);
             worker.run(work);
         }
         CURRENT.with(|c| c.set(std::ptr::null()));

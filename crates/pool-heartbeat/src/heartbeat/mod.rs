@@ -89,9 +89,7 @@ pub(crate) struct Hub {
     /// Jobs taken from the queue and still running. Incremented under the lock (so the
     /// heartbeat thread's parking check cannot miss it), decremented without it.
     active: AtomicUsize,
-    /// A copy of `beat_parked`, written under the lock, read without it by a worker about
-    /// to record its first fork of a `'static` job (see [`Hub::wake_heartbeat`]).
-    beat_asleep: AtomicBool,
+
     bound: Option<usize>,
 }
 
@@ -115,7 +113,6 @@ impl Hub {
             beat: Condvar::new(),
             queued: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
-            beat_asleep: AtomicBool::new(false),
             bound,
         }
     }
@@ -210,14 +207,10 @@ impl Hub {
                 self.room.notify_one();
             }
         }
+        // The heartbeat thread is not woken here: most work is short (an idle pool's jobs,
+        // small fork-join calls), and a wake-up costs more than it. Work that forks a lot
+        // wakes it from its `WAKE_AFTER_FORKS`-th recorded fork (`wake_heartbeat`).
         self.active.fetch_add(1, Ordering::Relaxed);
-        // A fork-join job (a promoted fork, an `install`) will fork: heartbeats are due.
-        // A `'static` job usually will not, and waking the heartbeat thread for each one
-        // would double an idle pool's wake-ups; if it does fork, its first recorded fork
-        // wakes the thread (`wake_heartbeat`).
-        if state.beat_parked && matches!(work, Work::Fork(_)) {
-            self.beat.notify_one();
-        }
         Some(work)
     }
 
@@ -247,6 +240,13 @@ impl Hub {
             state = wait(&self.work, state);
             state.idle -= 1;
         }
+    }
+
+    /// Counts work that did not come from the queue (a guest running in place) as
+    /// active, as taking work does. Pair with [`Hub::finished`].
+    pub(crate) fn start_activity(&self) {
+        let _state = self.lock();
+        self.active.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A taken job finished running.
@@ -318,36 +318,37 @@ impl Hub {
         }
     }
 
+    /// Whether a taken job (or a guest) is running: a hint for the heartbeat thread.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active.load(Ordering::Relaxed) != 0
+    }
+
+    /// Whether [`Hub::terminate`] ran.
+    pub(crate) fn is_terminating(&self) -> bool {
+        self.lock().terminate
+    }
+
     /// For the heartbeat thread: parks while no taken job is running. `false` once the
     /// pool terminates.
     pub(crate) fn wait_for_activity(&self) -> bool {
         let mut state = self.lock();
         while self.active.load(Ordering::Relaxed) == 0 && !state.terminate {
             state.beat_parked = true;
-            self.beat_asleep.store(true, Ordering::Relaxed);
             state = wait(&self.beat, state);
             state.beat_parked = false;
-            self.beat_asleep.store(false, Ordering::Relaxed);
         }
         !state.terminate
     }
 
-    /// Wakes the heartbeat thread if it looks parked: called when a worker records the first
-    /// fork on its stack. The look is a relaxed load, so a thread that is parking at that
-    /// instant may be missed: that only delays heartbeats (and so parallelism) until the
-    /// next fork-join job is taken or the next first fork, never progress, since every
-    /// fork also runs on its owner.
-    #[inline]
-    pub(crate) fn wake_heartbeat(&self) {
-        if self.beat_asleep.load(Ordering::Relaxed) {
-            self.wake_heartbeat_cold();
-        }
-    }
-
+    /// Wakes the heartbeat thread if it is parked: called by a worker (or guest) whose
+    /// current work has recorded enough forks to be worth heartbeats. The caller counts as
+    /// active (it took its work, or `start_activity` ran), so a heartbeat thread that has
+    /// not parked yet sees it and does not park.
     #[cold]
-    fn wake_heartbeat_cold(&self) {
+    pub(crate) fn wake_heartbeat(&self) {
         let state = self.lock();
-        if state.beat_parked && self.active.load(Ordering::Relaxed) != 0 {
+        if state.beat_parked {
+            drop(state);
             self.beat.notify_one();
         }
     }

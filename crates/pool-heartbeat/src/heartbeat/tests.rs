@@ -2,7 +2,7 @@
 //! leaves a thread parked forever, which loom reports as a deadlock; a fork run twice or
 //! never shows in the run counts.
 
-use pool_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use pool_core::sync::atomic::{AtomicUsize, Ordering};
 use pool_core::sync::{thread, Arc};
 use pool_core::Job;
 
@@ -84,61 +84,42 @@ fn loom_parked_thief_and_parked_owner_are_woken() {
     });
 }
 
-/// The heartbeat thread parked while the pool is idle wakes when a worker takes
-/// fork-join work.
+/// The heartbeat thread, parked while the pool is idle, is woken by a worker whose work
+/// forks enough (`wake_heartbeat`), whether it parked before that work started or not.
 #[test]
-fn loom_heartbeat_thread_wakes_when_fork_join_work_is_taken() {
+fn loom_heartbeat_thread_wakes_for_work_that_forks() {
     loom::model(|| {
         let hub = Arc::new(Hub::new(1, None));
         let beat = {
             let hub = hub.clone();
             thread::spawn(move || hub.wait_for_activity())
         };
-        let job = StackJob::new(Waiter::Worker(0), || ());
-        // SAFETY: `job` stays in this frame until its `done` is set below.
-        let job_ref = unsafe { job.as_job_ref() };
-        assert!(hub.inject(job_ref));
-        let work = hub.try_take();
-        assert!(work.is_some());
-        // Still running (not `finished`): the heartbeat thread must see the activity.
-        assert!(beat.join().unwrap());
-        if let Some(work) = work {
-            run(&hub, work);
-        }
-        assert!(job.is_done());
-    });
-}
-
-/// A `'static` job does not wake the heartbeat thread when taken, but its first recorded
-/// fork does (`wake_heartbeat`), unless the thread was not parked yet, in which case it
-/// sees the job running and does not park. (The relaxed look may miss a thread that is
-/// parking at that instant; the model checks the case where the look comes after it
-/// parked, which is what a worker whose job runs for longer than a context switch sees.)
-#[test]
-fn loom_first_fork_of_a_static_job_wakes_the_heartbeat_thread() {
-    loom::model(|| {
-        let hub = Arc::new(Hub::new(1, None));
         hub.submit(Job::new(|| ()), false, false, || ())
             .unwrap_or_else(|_| panic!("open hub"));
         let work = hub.try_take();
         assert!(work.is_some());
-        let returned = Arc::new(AtomicBool::new(false));
-        let beat = {
-            let (hub, returned) = (hub.clone(), returned.clone());
-            thread::spawn(move || {
-                let active = hub.wait_for_activity();
-                returned.store(true, Ordering::Relaxed);
-                active
-            })
-        };
-        // The worker's first fork: look until the thread is parked or has seen the job.
-        while !returned.load(Ordering::Relaxed) && !hub.beat_asleep.load(Ordering::Relaxed) {
-            thread::yield_now();
-        }
+        // The work's `WAKE_AFTER_FORKS`-th recorded fork.
         hub.wake_heartbeat();
+        // Still running (not `finished`): the heartbeat thread must be up.
         assert!(beat.join().unwrap());
         if let Some(work) = work {
             run(&hub, work);
         }
+    });
+}
+
+/// The same for a guest running in place (`start_activity` instead of a take).
+#[test]
+fn loom_heartbeat_thread_wakes_for_a_guest_that_forks() {
+    loom::model(|| {
+        let hub = Arc::new(Hub::new(1, None));
+        let beat = {
+            let hub = hub.clone();
+            thread::spawn(move || hub.wait_for_activity())
+        };
+        hub.start_activity();
+        hub.wake_heartbeat();
+        assert!(beat.join().unwrap());
+        hub.finished();
     });
 }
