@@ -208,8 +208,8 @@ impl Hub {
             }
         }
         // The heartbeat thread is not woken here: most work is short (an idle pool's jobs,
-        // small fork-join calls), and a wake-up costs more than it. Work that forks a lot
-        // wakes it from its `WAKE_AFTER_FORKS`-th recorded fork (`wake_heartbeat`).
+        // small fork-join calls), and a wake-up costs more than it. Work that forks wakes
+        // it once it has run for `WAKE_AFTER` (`wake_heartbeat`).
         self.active.fetch_add(1, Ordering::Relaxed);
         Some(work)
     }

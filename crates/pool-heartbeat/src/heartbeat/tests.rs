@@ -98,7 +98,7 @@ fn loom_heartbeat_thread_wakes_for_work_that_forks() {
             .unwrap_or_else(|_| panic!("open hub"));
         let work = hub.try_take();
         assert!(work.is_some());
-        // The work's `WAKE_AFTER_FORKS`-th recorded fork.
+        // A recorded fork of the work, once it has run for `WAKE_AFTER`.
         hub.wake_heartbeat();
         // Still running (not `finished`): the heartbeat thread must be up.
         assert!(beat.join().unwrap());
