@@ -11,13 +11,12 @@
 use std::cell::Cell;
 use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use chili::{Config, Scope, ThreadPool};
 
 use crate::contender::{Contender, ContenderError, Forker, Task, TreeTask, Work};
-use crate::contenders::join_tree::run_tree;
+use crate::contenders::join_tree::spawn_tree_with_join;
 use crate::contenders::Sizing;
 
 thread_local! {
@@ -118,15 +117,7 @@ impl Contender for Chili {
     }
     /// Children are forked with `join` (see `join_tree`).
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
-        let root = Mutex::new(Some(root));
-        self.fork_join(&|f: &dyn Forker| {
-            let task = root.lock().map(|mut r| r.take()).unwrap_or(None);
-            if let Some(task) = task {
-                run_tree(f, task);
-            }
-            0
-        })
-        .map(drop)
+        spawn_tree_with_join(self, root)
     }
     fn fork_join(&self, f: &(dyn Fn(&dyn Forker) -> u64 + Sync)) -> Result<u64, ContenderError> {
         catch_unwind(AssertUnwindSafe(|| {

@@ -7,13 +7,13 @@
 //! `idle` workload) goes to a pool of `workers` threads.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pool_core::PoolConfig;
 use pool_heartbeat::HeartbeatPool;
 
 use crate::contender::{Contender, ContenderError, Forker, Task, TreeTask, Work};
-use crate::contenders::join_tree::run_tree;
+use crate::contenders::join_tree::spawn_tree_with_join;
 use crate::contenders::{CorePool, Sizing};
 
 /// A `HeartbeatPool` of `workers` threads, and one of `workers - 1` for fork-join in place.
@@ -79,15 +79,7 @@ impl Contender for Heartbeat {
     /// Children are forked with `join` (see `join_tree`): the pool has no `spawn` beyond
     /// its `'static` queue, which every node would cross.
     fn spawn_tree(&self, root: TreeTask) -> Result<(), ContenderError> {
-        let root = Mutex::new(Some(root));
-        self.fork_join(&|f: &dyn Forker| {
-            let task = root.lock().map(|mut r| r.take()).unwrap_or(None);
-            if let Some(task) = task {
-                run_tree(f, task);
-            }
-            0
-        })
-        .map(drop)
+        spawn_tree_with_join(self, root)
     }
     fn fork_join(&self, f: &(dyn Fn(&dyn Forker) -> u64 + Sync)) -> Result<u64, ContenderError> {
         catch_unwind(AssertUnwindSafe(|| match &self.helpers {

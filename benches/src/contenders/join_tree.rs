@@ -6,8 +6,9 @@
 //! a user of a pool without `spawn` writes it.
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
-use crate::contender::{Forker, Spawner, TreeTask};
+use crate::contender::{Contender, ContenderError, Forker, Spawner, TreeTask};
 
 /// Collects the children a task spawns.
 #[derive(Default)]
@@ -17,6 +18,24 @@ impl Spawner for Children {
     fn spawn(&self, task: TreeTask) {
         self.0.borrow_mut().push(task);
     }
+}
+
+/// `Contender::spawn_tree` for a join-only contender: the whole tree inside one
+/// `fork_join` call.
+///
+/// # Errors
+/// As `c.fork_join`: [`ContenderError::Panicked`] when a task panicked.
+pub fn spawn_tree_with_join(c: &dyn Contender, root: TreeTask) -> Result<(), ContenderError> {
+    // `fork_join` takes a `Fn`; the root is taken out once.
+    let root = Mutex::new(Some(root));
+    c.fork_join(&|f: &dyn Forker| {
+        let task = root.lock().map(|mut r| r.take()).unwrap_or(None);
+        if let Some(task) = task {
+            run_tree(f, task);
+        }
+        0
+    })
+    .map(drop)
 }
 
 /// Runs `task`, then its children and all their descendants, forking with `forker`.

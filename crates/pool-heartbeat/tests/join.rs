@@ -9,20 +9,8 @@ use pool_core::{Pool, PoolExt, ShutdownMode};
 use pool_heartbeat::{join, HeartbeatPool};
 use pool_testkit::{with_watchdog, DEADLOCK};
 
-fn pool(workers: usize) -> HeartbeatPool {
-    HeartbeatPool::builder()
-        .workers(workers)
-        .build()
-        .expect("pool")
-}
-
-fn fib(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let (a, b) = join(|| fib(n - 1), || fib(n - 2));
-    a + b
-}
+mod common;
+use common::{fib, pool};
 
 fn fib_expected(n: u64) -> u64 {
     let (mut a, mut b) = (0u64, 1u64);

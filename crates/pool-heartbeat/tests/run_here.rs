@@ -5,23 +5,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pool_core::{Pool, ShutdownMode, WaitIdleError};
-use pool_heartbeat::{join, HeartbeatPool};
+use pool_heartbeat::join;
 use pool_testkit::{with_watchdog, DEADLOCK};
 
-fn pool(workers: usize) -> HeartbeatPool {
-    HeartbeatPool::builder()
-        .workers(workers)
-        .build()
-        .expect("pool")
-}
-
-fn fib(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let (a, b) = join(|| fib(n - 1), || fib(n - 2));
-    a + b
-}
+mod common;
+use common::{fib, pool};
 
 #[test]
 fn run_here_runs_on_the_caller_and_computes_fib_at_1_2_and_8_workers() {
