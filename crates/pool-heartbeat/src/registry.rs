@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pool_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use pool_core::sync::atomic::{AtomicBool, Ordering};
 use pool_core::{Counters, PoolId, Quiescence};
 
 use crate::heartbeat::{Hub, PoolJob};
@@ -28,19 +28,10 @@ pub(crate) struct Tuning {
 /// do not wake the thread (see `Hub::take`).
 const LINGER_BEATS: u32 = 10;
 
-/// One worker's heartbeat flag and fork budget, alone on their cache lines.
+/// One worker's heartbeat flag, alone on its cache lines: the heartbeat thread raises it,
+/// the worker reads it (Relaxed) at every `join` and lowers it when it promotes.
 #[repr(align(128))]
-pub(crate) struct Beat {
-    /// Raised by the heartbeat thread; read (Relaxed) by the worker at every recorded
-    /// `join`, lowered when it promotes.
-    pub(crate) due: AtomicBool,
-    /// How many more `join`s the worker may run without recording (see `worker.rs`).
-    /// Only the worker decrements it (a Relaxed load and store: plain moves); the
-    /// heartbeat thread zeroes it with the flag, so that the worker's next `join` records
-    /// and sees the flag. A zeroing that lands between the worker's load and store is
-    /// lost: the flag is then seen within `RECORD_EVERY` joins instead.
-    pub(crate) skips: AtomicUsize,
-}
+pub(crate) struct Beat(pub(crate) AtomicBool);
 
 /// Everything the workers, the heartbeat thread and the pool handle share.
 pub(crate) struct Registry {
@@ -75,10 +66,7 @@ impl Registry {
             id: PoolId::new(),
             hub: Hub::new(workers + 1, queue_bound),
             beats: (0..=workers)
-                .map(|_| Beat {
-                    due: AtomicBool::new(false),
-                    skips: AtomicUsize::new(0),
-                })
+                .map(|_| Beat(AtomicBool::new(false)))
                 .collect(),
             guest: workers,
             guest_taken: AtomicBool::new(false),
@@ -110,8 +98,7 @@ impl Registry {
             }
             std::thread::sleep(self.tuning.heartbeat);
             for beat in self.beats.iter() {
-                beat.due.store(true, Ordering::Relaxed);
-                beat.skips.store(0, Ordering::Relaxed);
+                beat.0.store(true, Ordering::Relaxed);
             }
         }
     }

@@ -28,7 +28,7 @@ use pool_core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::heartbeat::Work;
 use crate::job::JobRef;
-use crate::registry::{Beat, Registry};
+use crate::registry::Registry;
 
 /// How many taken jobs a worker may run nested on its stack.
 pub const MAX_HELP_DEPTH: usize = 32;
@@ -46,7 +46,7 @@ const LATCH_WAIT_SPIN: Duration = Duration::from_micros(50);
 const RECORD_SHALLOW: usize = 3;
 
 /// See [`RECORD_SHALLOW`].
-const RECORD_EVERY: usize = 64;
+const RECORD_EVERY: u32 = 64;
 
 /// How long one piece of work (a taken job, a guest call) must have run, as seen at its
 /// recorded forks, before it wakes the heartbeat thread if that is parked. Shorter work
@@ -88,9 +88,9 @@ thread_local! {
 pub(crate) struct WorkerThread {
     index: usize,
     registry: Arc<Registry>,
-    /// This worker's heartbeat flag and fork budget, `&registry.beats[index]`, kept as a
-    /// pointer so that `join` reads them without an index check.
-    beat: *const Beat,
+    /// This worker's heartbeat flag, `&registry.beats[index]`, kept as a pointer so that
+    /// `join` reads it without an index check.
+    beat: *const AtomicBool,
     /// Pending forks, oldest first. Only this thread touches it, never across a call into
     /// user code.
     forks: UnsafeCell<Vec<JobRef>>,
@@ -98,6 +98,10 @@ pub(crate) struct WorkerThread {
     bottom: Cell<usize>,
     /// Taken jobs running nested on this stack.
     help_depth: Cell<usize>,
+    /// How many more `join`s may run without recording (see [`RECORD_SHALLOW`]): set to
+    /// `RECORD_EVERY - 1` by a recorded fork that leaves at least `RECORD_SHALLOW` private
+    /// forks pending, cleared as soon as fewer are pending.
+    skips: Cell<u32>,
     /// Forks recorded by the current work (taken from the main loop, or the guest call)
     /// until it woke the heartbeat thread; `u32::MAX` once it did.
     recorded: Cell<u32>,
@@ -134,21 +138,12 @@ impl WorkerThread {
     /// [`RECORD_SHALLOW`]).
     #[inline]
     pub(crate) fn skip_fork(&self) -> bool {
-        let skips = self.beat().skips.load(Ordering::Relaxed);
+        let skips = self.skips.get();
         if skips == 0 {
             return false;
         }
-        self.beat().skips.store(skips - 1, Ordering::Relaxed);
+        self.skips.set(skips - 1);
         true
-    }
-
-    /// This worker's heartbeat flag and fork budget. Set to `RECORD_EVERY - 1` by a
-    /// recorded fork that leaves at least `RECORD_SHALLOW` private forks pending, cleared
-    /// as soon as fewer are pending, and by the heartbeat thread.
-    #[inline]
-    fn beat(&self) -> &Beat {
-        // SAFETY: `beat` points into `registry.beats`, which `self.registry` keeps alive.
-        unsafe { &*self.beat }
     }
 
     /// Private forks pending: those not promoted.
@@ -172,7 +167,7 @@ impl WorkerThread {
             }
         }
         if self.private_forks(len) >= RECORD_SHALLOW {
-            self.beat().skips.store(RECORD_EVERY - 1, Ordering::Relaxed);
+            self.skips.set(RECORD_EVERY - 1);
         }
     }
 
@@ -188,7 +183,7 @@ impl WorkerThread {
             self.bottom.set(len);
         }
         if self.private_forks(len) < RECORD_SHALLOW {
-            self.beat().skips.store(0, Ordering::Relaxed);
+            self.skips.set(0);
         }
         promoted
     }
@@ -220,12 +215,14 @@ impl WorkerThread {
     /// Whether the heartbeat thread raised this worker's flag since its last promotion.
     #[inline]
     pub(crate) fn heartbeat_due(&self) -> bool {
-        self.beat().due.load(Ordering::Relaxed)
+        // SAFETY: `beat` points into `registry.beats`, which `self.registry` keeps alive.
+        unsafe { (*self.beat).load(Ordering::Relaxed) }
     }
 
     /// Lowers this worker's heartbeat flag.
     fn lower_beat(&self) {
-        self.beat().due.store(false, Ordering::Relaxed);
+        // SAFETY: as in `heartbeat_due`.
+        unsafe { (*self.beat).store(false, Ordering::Relaxed) };
     }
 
     /// Answers a heartbeat: lowers the flag and promotes the oldest private fork, if any.
@@ -240,7 +237,7 @@ impl WorkerThread {
         if let Some(job) = oldest {
             self.bottom.set(bottom + 1);
             if self.private_forks(forks.len()) < RECORD_SHALLOW {
-                self.beat().skips.store(0, Ordering::Relaxed);
+                self.skips.set(0);
             }
             self.registry.hub.promote(job);
         }
@@ -299,7 +296,7 @@ impl WorkerThread {
     /// The state of slot `index` (a worker's, or the guest slot), with `help_depth` taken
     /// jobs already on the stack.
     fn new(registry: Arc<Registry>, index: usize, help_depth: usize) -> WorkerThread {
-        let beat: *const Beat = &registry.beats[index];
+        let beat: *const AtomicBool = &registry.beats[index].0;
         WorkerThread {
             index,
             beat,
@@ -307,6 +304,7 @@ impl WorkerThread {
             forks: UnsafeCell::new(Vec::with_capacity(FORK_STACK_CAPACITY)),
             bottom: Cell::new(0),
             help_depth: Cell::new(help_depth),
+            skips: Cell::new(0),
             recorded: Cell::new(0),
             work_start: Cell::new(None),
         }
