@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# scripts/bench.sh: the full benchmark matrix (reference run): 1107 cells;
-# `pool-bench run --full --dry-run` estimates 75 min (errs long), expect 50-57 min on 2 cores.
+# scripts/bench.sh: the full benchmark matrix (reference run): 1226 cells;
+# `pool-bench run --full --dry-run` estimates 90 min (errs long), expect 60-69 min on 2 cores.
 # Writes results/<date>-<host>-<commit>/, then rebuilds the results/README.md index
 # (`pool-bench index`): commit both to publish the run.
 # Extra arguments are passed to `pool-bench run`, e.g. `scripts/bench.sh --contender rayon,finite`.

@@ -9,7 +9,7 @@ export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
 # A separate target dir: different RUSTFLAGS would otherwise rebuild the normal one.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/loom"
 
-for crate in pool-core pool-lifecycle pool-finite pool-recursive pool-work-stealing pool-async; do
+for crate in pool-core pool-lifecycle pool-finite pool-recursive pool-work-stealing pool-heartbeat pool-async; do
   if grep -rqs "cfg(all(test, loom))\|cfg(loom)" "crates/$crate/src"; then
     echo "== loom: $crate"
     cargo test -p "$crate" --lib --release --locked loom

@@ -18,7 +18,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/miri"
 # crossbeam's own CI flags: crossbeam-epoch trips Stacked Borrows (crossbeam#545), and
 # crossbeam-deque's speculative slot read is reported as a race unless preemption is off.
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-tree-borrows -Zmiri-ignore-leaks -Zmiri-preemption-rate=0 -Zmiri-compare-exchange-weak-failure-rate=0.0}"
-for crate in pool-work-stealing; do
+for crate in pool-work-stealing pool-heartbeat; do
   echo "== miri: $crate"
   cargo +nightly miri test -p "$crate" --locked
 done

@@ -65,9 +65,9 @@ pub struct RunArgs {
     #[arg(long, group = "size")]
     pub quick: bool,
     /// Reference sizes and the full sweeps (every contender and workload, workers 1, 2, 4,
-    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 1107 cells, estimated
-    /// at 75 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
-    /// 1/1.3-1/1.5 of it, so expect 50-57 minutes on a quiet machine).
+    /// 8, concurrency 1 to 1024 in powers of two, 5-15 repetitions): 1226 cells, estimated
+    /// at 90 minutes on two cores by `--full --dry-run` (which errs long; subsets ran in
+    /// 1/1.3-1/1.5 of it, so expect 60-69 minutes on a quiet machine).
     #[arg(long, group = "size")]
     pub full: bool,
     /// Tiny sizes, every contender and workload, for CI (under a minute).

@@ -113,6 +113,9 @@ impl Plan {
         if e.flat_only && family != Family::CpuFlat {
             return Vec::new();
         }
+        if e.only.is_some_and(|only| !only.contains(&family)) {
+            return Vec::new();
+        }
         if e.single {
             // Running each task on submit, a single thread never has two pending: there is
             // nothing to hold.
@@ -183,8 +186,11 @@ mod tests {
                 let external =
                     c.program == Program::InProcess || w.external(&placeholder_env(2)).is_some();
                 let held_single = c.single && w.family() == Family::Held;
-                let want =
-                    (!c.flat_only || w.family() == Family::CpuFlat) && external && !held_single;
+                let listed = c.only.is_none_or(|only| only.contains(&w.family()));
+                let want = (!c.flat_only || w.family() == Family::CpuFlat)
+                    && listed
+                    && external
+                    && !held_single;
                 assert_eq!(has, want, "{} {}", w.name(), c.name);
             }
         }
@@ -208,10 +214,20 @@ mod tests {
         // (go-pool at 11 concurrency levels, go-per-task once), plus 17 per held-resources
         // workload (five blocking pools at two bounds, two async contenders at three, and
         // thread-per-task), tokio-unbounded's cell on each, and the Go contenders' (go-pool
-        // at the two bounds, go-per-task once).
+        // at the two bounds, go-per-task once). Then the two tree-sum workloads (the CPU
+        // recursive cells of the 10 earlier in-process contenders: 7 bounded at 4 worker counts, 3
+        // single or unbounded at one, and now heartbeat's and chili's 4 each), heartbeat and
+        // chili on the 5 other CPU-recursive workloads, and heartbeat's idle cell.
         assert_eq!(
             cells.len(),
-            811 + 22 + 2 * 80 + 4 * (11 + 1) + 2 * (11 + 1) + 2 * (17 + 1 + 3)
+            811 + 22
+                + 2 * 80
+                + 4 * (11 + 1)
+                + 2 * (11 + 1)
+                + 2 * (17 + 1 + 3)
+                + 2 * (7 * 4 + 3 + 2 * 4)
+                + 5 * 2 * 4
+                + 1
         );
     }
 

@@ -26,12 +26,15 @@
 //!
 //! Its registry line, e.g.
 //! `Entry { name: "finite", io_mode: IoMode::Blocking, bounded: true, single: false,
-//! flat_only: false, build: |s| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(s.workers)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
+//! flat_only: false, only: None, build: |s| Ok(Box::new(Finite(CorePool::new("finite", Arc::new(FinitePool::from_config(PoolConfig::new().workers(s.workers)).map_err(|e| ContenderError::Failed(e.to_string()))?))))) }`.
 
 mod async_pool;
+mod chili_pool;
 mod core_pool;
 mod finite;
 mod floor;
+mod heartbeat;
+mod join_tree;
 mod rayon_pool;
 mod recursive;
 mod sequential;
@@ -42,10 +45,13 @@ mod tokio_unbounded;
 mod work_stealing;
 
 use crate::contender::{Contender, ContenderError, IoMode};
+use crate::workloads::Family;
 
 pub use async_pool::Async;
+pub use chili_pool::Chili;
 pub use core_pool::CorePool;
 pub use floor::Floor;
+pub use heartbeat::Heartbeat;
 pub use rayon_pool::RayonPool;
 pub use recursive::Recursive;
 pub use sequential::Sequential;
@@ -102,6 +108,9 @@ pub struct Entry {
     /// Whether it is measured on CPU-flat workloads only (the harness floor, which has no
     /// queue, concurrency or trees to offer).
     pub flat_only: bool,
+    /// The families it is measured on, when not all: the fork-join libraries (heartbeat,
+    /// chili) are measured where fork-join is the question, not across the I/O sweeps.
+    pub only: Option<&'static [Family]>,
     /// Where it runs: in the harness's own cell process, or as an external program.
     pub program: Program,
     /// The constructor (of an in-process contender; an external one answers
@@ -149,6 +158,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(finite::build(s)?)),
         },
@@ -158,6 +168,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(Recursive::new(s)?)),
         },
@@ -167,8 +178,19 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(WorkStealing::new(s)?)),
+        },
+        Entry {
+            name: "heartbeat",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: false,
+            flat_only: false,
+            only: Some(&[Family::CpuRecursive, Family::Idle]),
+            program: Program::InProcess,
+            build: |s| Ok(Box::new(Heartbeat::new(s)?)),
         },
         Entry {
             name: "async",
@@ -176,6 +198,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(Async::new(s)?)),
         },
@@ -185,8 +208,19 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(RayonPool::new(s.workers)?)),
+        },
+        Entry {
+            name: "chili",
+            io_mode: IoMode::Blocking,
+            bounded: true,
+            single: false,
+            flat_only: false,
+            only: Some(&[Family::CpuRecursive]),
+            program: Program::InProcess,
+            build: |s| Ok(Box::new(Chili::new(s)?)),
         },
         Entry {
             name: "tokio",
@@ -194,6 +228,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(TokioRuntime::new(s.workers)?)),
         },
@@ -203,6 +238,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(ThreadpoolCrate::new(s.workers)?)),
         },
@@ -212,6 +248,7 @@ pub fn all() -> Vec<Entry> {
             bounded: false,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |_| Ok(Box::new(ThreadPerTask::new())),
         },
@@ -221,6 +258,7 @@ pub fn all() -> Vec<Entry> {
             bounded: false,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |s| Ok(Box::new(TokioUnbounded::new(s.workers)?)),
         },
@@ -230,6 +268,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: true,
             flat_only: false,
+            only: None,
             program: Program::InProcess,
             build: |_| Ok(Box::new(Sequential::new())),
         },
@@ -239,6 +278,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: true,
             flat_only: true,
+            only: None,
             program: Program::InProcess,
             build: |_| Ok(Box::new(Floor::new())),
         },
@@ -250,6 +290,7 @@ pub fn all() -> Vec<Entry> {
             bounded: true,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::Go,
             build: external_only,
         },
@@ -259,6 +300,7 @@ pub fn all() -> Vec<Entry> {
             bounded: false,
             single: false,
             flat_only: false,
+            only: None,
             program: Program::Go,
             build: external_only,
         },

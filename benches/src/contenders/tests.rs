@@ -28,22 +28,36 @@ fn with_watchdog(name: &str, f: impl FnOnce() + Send + 'static) {
 }
 
 fn each(f: fn(&dyn Contender)) {
-    each_of(all().into_iter().filter(|e| !e.flat_only), f);
+    each_of(all().into_iter().filter(|e| !e.flat_only), f, false);
 }
 
-/// Like [`each`], with the harness floor too: for flat submission only.
+/// Like [`each`], with the harness floor too: for flat submission only, on the
+/// contenders that have it (chili answers `Unsupported`, which a probe checks).
 fn each_flat(f: fn(&dyn Contender)) {
-    each_of(all().into_iter(), f);
+    each_of(all().into_iter(), f, true);
 }
 
-fn each_of(entries: impl Iterator<Item = super::Entry>, f: fn(&dyn Contender)) {
+fn each_of(entries: impl Iterator<Item = super::Entry>, f: fn(&dyn Contender), flat: bool) {
     // External contenders are driven by their own program, not through `Contender`.
     for e in entries.filter(|e| e.program == Program::InProcess) {
         for w in [1, 2, 8] {
             if (e.single || !e.bounded) && w > 1 {
                 continue;
             }
-            let c = (e.build)(Sizing::workers(w)).expect("build");
+            // A size the contender cannot take (chili at one worker) is recorded as
+            // unsupported by the harness; there is nothing to run here.
+            let c = match (e.build)(Sizing::workers(w)) {
+                Ok(c) => c,
+                Err(ContenderError::Unsupported(_)) => continue,
+                Err(err) => panic!("build {} at {w}: {err}", e.name),
+            };
+            if flat {
+                match c.submit(Job::new(|| ()), Work::Cpu) {
+                    Err(ContenderError::Unsupported(_)) => continue,
+                    probe => probe.expect("probe submit"),
+                }
+                c.wait().expect("probe wait");
+            }
             with_watchdog(e.name, move || f(c.as_ref()));
         }
     }

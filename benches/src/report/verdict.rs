@@ -163,8 +163,8 @@ pub fn claim(name: &str) -> Option<Claim> {
     Some(match name {
         "empty" | "spin-1us" => OVERHEAD,
         "spin-100us" | "spin-10ms" => COMPUTE,
-        "fib-join" | "fib-spawn" | "uts-t3" | "nqueens" => SPEEDUP,
-        "fib-join-nocut" => PER_FORK,
+        "fib-join" | "fib-spawn" | "uts-t3" | "nqueens" | "tree-sum-large" => SPEEDUP,
+        "fib-join-nocut" | "tree-sum-small" => PER_FORK,
         "sleep" | "tcp-rr" | "crawl" => WAITS,
         "files" | "dirwalk" => SYSCALLS,
         "mixed" => OVERLAP,

@@ -5,7 +5,7 @@
 //! | Family | Workloads | Swept over |
 //! |---|---|---|
 //! | CPU flat | `empty`, `spin-1us`, `spin-100us`, `spin-10ms` | workers |
-//! | CPU recursive | `fib-join`, `fib-join-nocut`, `fib-spawn`, `uts-t3`, `nqueens` | workers |
+//! | CPU recursive | `fib-join`, `fib-join-nocut`, `fib-spawn`, `uts-t3`, `nqueens`, `tree-sum-small`, `tree-sum-large` | workers |
 //! | I/O flat | `sleep`, `tcp-rr`, `files` | concurrency |
 //! | I/O recursive | `crawl`, `dirwalk` | concurrency |
 //! | Mixed | `mixed` | concurrency |
@@ -36,6 +36,7 @@ mod limit;
 mod mixed;
 mod queue_memory;
 mod shard;
+mod tree_sum;
 
 use std::time::Duration;
 
@@ -312,6 +313,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Workload>> {
     let mut v: Vec<Box<dyn Workload>> = Vec::new();
     v.extend(cpu_flat::all(scale));
     v.extend(cpu_recursive::all(scale));
+    v.extend(tree_sum::all(scale));
     v.extend(io_flat::all(scale));
     v.extend(io_recursive::all(scale));
     v.push(Box::new(mixed::Mixed::new(scale)));
