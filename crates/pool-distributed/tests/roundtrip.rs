@@ -1,0 +1,111 @@
+//! Results come back typed; panics are reported and the worker lives on; the error
+//! policies fold a group as in a local pool.
+
+mod common;
+
+use common::{server_or_skip, LIMIT};
+use pool_core::{CollectAll, FailFast, GroupError};
+use pool_distributed::{demo, Producer, QueueConfig, RemoteGroup, TaskError, Worker};
+use pool_testkit::with_watchdog;
+
+#[test]
+fn results_come_back_typed_and_in_order() {
+    let Some(server) = server_or_skip("results_come_back_typed_and_in_order") else {
+        return;
+    };
+    let url = server.url();
+    with_watchdog("roundtrip", LIMIT, move || {
+        let queue = QueueConfig::new("roundtrip");
+        let worker = Worker::new(queue.clone(), demo::registry()).spawn(&url).unwrap();
+        let producer = Producer::connect(&url, queue).unwrap();
+        let one = producer.submit(demo::Square { x: 12 }).unwrap();
+        assert_eq!(one.join().unwrap(), 144);
+        let handles = producer.submit_all((0..500).map(|x| demo::Square { x }));
+        let squares: Vec<u64> = handles.into_iter().map(|h| h.unwrap().join().unwrap()).collect();
+        assert_eq!(squares, (0..500u64).map(|x| x * x).collect::<Vec<_>>());
+        let stats = producer.stats();
+        assert_eq!((stats.submitted, stats.completed, stats.duplicates), (501, 501, 0));
+        assert_eq!(worker.stop().executed, 501);
+    });
+}
+
+#[test]
+fn panicking_task_is_reported_and_the_worker_lives_on() {
+    let Some(server) = server_or_skip("panicking_task_is_reported") else {
+        return;
+    };
+    let url = server.url();
+    with_watchdog("panic", LIMIT, move || {
+        let queue = QueueConfig::new("panics");
+        let worker = Worker::new(queue.clone(), demo::registry())
+            .concurrency(1)
+            .name("w1")
+            .spawn(&url)
+            .unwrap();
+        let producer = Producer::connect(&url, queue).unwrap();
+        let failed = producer.submit(demo::Fail { message: "boom".into() }).unwrap();
+        assert_eq!(
+            failed.join(),
+            Err(TaskError::Panicked { message: "boom".into(), worker: "w1".into() })
+        );
+        // Same single slot: the worker survived the panic.
+        assert_eq!(producer.submit(demo::Square { x: 3 }).unwrap().join(), Ok(9));
+        let stats = worker.stop();
+        assert_eq!((stats.panicked, stats.executed), (1, 1));
+        assert_eq!(producer.stats().panicked, 1);
+    });
+}
+
+#[test]
+fn collect_all_returns_every_result_in_order() {
+    let Some(server) = server_or_skip("collect_all") else {
+        return;
+    };
+    let url = server.url();
+    with_watchdog("collect_all", LIMIT, move || {
+        let queue = QueueConfig::new("collect");
+        let worker = Worker::new(queue.clone(), demo::registry()).spawn(&url).unwrap();
+        let producer = Producer::connect(&url, queue).unwrap();
+        let mut group = RemoteGroup::new(&producer, CollectAll);
+        for x in 0..20 {
+            group.spawn(demo::Square { x }).unwrap();
+        }
+        let results = group.wait();
+        assert_eq!(results.len(), 20);
+        for (x, r) in results.into_iter().enumerate() {
+            assert_eq!(r.unwrap(), (x * x) as u64);
+        }
+        worker.stop();
+    });
+}
+
+#[test]
+fn fail_fast_returns_the_failure_and_cancels_the_queued_rest() {
+    let Some(server) = server_or_skip("fail_fast") else {
+        return;
+    };
+    let url = server.url();
+    with_watchdog("fail_fast", LIMIT, move || {
+        let queue = QueueConfig::new("failfast");
+        let producer = Producer::connect(&url, queue.clone()).unwrap();
+        let mut group = RemoteGroup::new(&producer, FailFast);
+        group.spawn(demo::Sleep { tag: 0, micros: 0 }).unwrap();
+        // Never runs: the first failure purges it while the one worker slot is busy.
+        for tag in 1..50 {
+            group.spawn(demo::Sleep { tag, micros: 200_000 }).unwrap();
+        }
+        let mut fail = RemoteGroup::<demo::Fail, FailFast>::new(&producer, FailFast);
+        fail.spawn(demo::Fail { message: "first".into() }).unwrap();
+        let worker = Worker::new(queue, demo::registry())
+            .concurrency(2)
+            .spawn(&url)
+            .unwrap();
+        match fail.wait() {
+            Err(GroupError::Task(TaskError::Panicked { message, .. })) => assert_eq!(message, "first"),
+            other => panic!("expected the panic, got {other:?}"),
+        }
+        // The sleeping group fails nothing and completes.
+        assert_eq!(group.wait().unwrap().len(), 50);
+        worker.stop();
+    });
+}
