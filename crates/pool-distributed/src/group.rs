@@ -1,8 +1,8 @@
 //! A group of remote tasks under one error policy (`CollectAll` or `FailFast`).
 
 use std::marker::PhantomData;
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 
 use pool_core::{ErrorPolicy, GroupError};
 
@@ -121,7 +121,9 @@ impl<'p, T: Task, P: ErrorPolicy> RemoteGroup<'p, T, P> {
             .into_iter()
             .map(|r| match r.unwrap_or(Err(TaskError::Cancelled)) {
                 Ok(value) => Ok(value),
-                Err(TaskError::Cancelled) => Err(GroupError::Failed(pool_core::TaskError::cancelled())),
+                Err(TaskError::Cancelled) => {
+                    Err(GroupError::Failed(pool_core::TaskError::cancelled()))
+                }
                 Err(e) => Err(GroupError::Task(e)),
             })
             .collect();

@@ -86,6 +86,8 @@ impl<T: DeserializeOwned> RemoteHandle<T> {
 
 impl<T> std::fmt::Debug for RemoteHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteHandle").field("id", &self.id).finish()
+        f.debug_struct("RemoteHandle")
+            .field("id", &self.id)
+            .finish()
     }
 }

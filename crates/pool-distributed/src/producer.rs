@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, consumer, message::PublishMessage as Publish};
+use async_nats::jetstream::{self, message::PublishMessage as Publish};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -56,7 +56,7 @@ pub struct ProducerStats {
 pub(crate) struct Shared {
     pub(crate) js: jetstream::Context,
     pub(crate) config: QueueConfig,
-    id: String,
+    pub(crate) id: String,
     next_task: AtomicU64,
     waiters: Mutex<HashMap<String, Waiter>>,
     /// Ids given up on by a failed-fast group: their late replies are not duplicates.
@@ -65,7 +65,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn route(&self, reply: Reply) {
+    pub(crate) fn route(&self, reply: Reply) {
         let waiter = self
             .waiters
             .lock()
@@ -98,7 +98,10 @@ impl Shared {
 
     pub(crate) fn forget(&self, ids: &[String]) {
         let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut abandoned = self.abandoned.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut abandoned = self
+            .abandoned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         for id in ids {
             if waiters.remove(id).is_some() {
                 abandoned.insert(id.clone());
@@ -150,29 +153,13 @@ impl Producer {
             .enable_all()
             .build()
             .map_err(ConnectError::Runtime)?;
-        let (shared, replies) = rt.block_on(async {
+        let shared = rt.block_on(async {
             let client = crate::connect(url).await?;
             let js = jetstream::new(client.clone());
             config.ensure(&js, url).await?;
             let inbox = client.new_inbox();
             // The inbox's last token is a unique id: it names this producer's results.
             let id = inbox.rsplit('.').next().unwrap_or(&inbox).to_owned();
-            let replies = jetstream::consumer::pull::OrderedConfig {
-                filter_subject: config.result_subject(&id),
-                deliver_policy: consumer::DeliverPolicy::All,
-                ..Default::default()
-            };
-            let stream = js
-                .get_stream(config.results_stream())
-                .await
-                .map_err(|e| jetstream_err(url, config.results_stream(), e))?;
-            let replies = stream
-                .create_consumer(replies)
-                .await
-                .map_err(|e| jetstream_err(url, "results consumer".into(), e))?
-                .messages()
-                .await
-                .map_err(|e| jetstream_err(url, "results consumer".into(), e))?;
             let shared = Arc::new(Shared {
                 js,
                 config: config.clone(),
@@ -182,9 +169,10 @@ impl Producer {
                 abandoned: Mutex::default(),
                 counters: Counters::default(),
             });
-            Ok::<_, ConnectError>((shared, replies))
+            Ok::<_, ConnectError>(shared)
         })?;
-        let listener = rt.spawn(listen(Arc::clone(&shared), replies));
+        let subject = config.result_subject(&shared.id);
+        let listener = rt.spawn(crate::replies::listen(Arc::clone(&shared), subject));
         Ok(Producer {
             shared,
             listener,
@@ -385,7 +373,7 @@ const PUBLISH_WINDOW: usize = 256;
 
 pub(crate) struct Prepared {
     subject: String,
-    id: String,
+    pub(crate) id: String,
     headers: HeaderMap,
     payload: Bytes,
 }
@@ -420,29 +408,5 @@ pub(crate) async fn publish(shared: &Shared, p: &Prepared) -> Result<(), SubmitF
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
-    }
-}
-
-/// Routes every reply on this producer's results subject to its waiter.
-async fn listen(shared: Arc<Shared>, mut replies: consumer::pull::Ordered) {
-    while let Some(message) = replies.next().await {
-        // The ordered consumer recreates itself after gaps and restarts; an error here is
-        // one lost poll, not a lost reply (replies stay in the stream).
-        let Ok(message) = message else { continue };
-        if let Ok(reply) = serde_json::from_slice::<Reply>(&message.payload) {
-            shared.route(reply);
-        }
-    }
-}
-
-fn jetstream_err(
-    url: &str,
-    what: String,
-    e: impl std::error::Error + Send + Sync + 'static,
-) -> ConnectError {
-    ConnectError::JetStream {
-        url: url.to_owned(),
-        what,
-        source: Box::new(e),
     }
 }

@@ -276,7 +276,10 @@ mod tests {
 
     #[test]
     fn dead_subject_is_one_token() {
-        assert_eq!(QueueConfig::new("q").dead_subject("a.b *>"), "q.dead.a_b___");
+        assert_eq!(
+            QueueConfig::new("q").dead_subject("a.b *>"),
+            "q.dead.a_b___"
+        );
         assert_eq!(QueueConfig::new("q").dead_subject(""), "q.dead._");
     }
 }

@@ -133,8 +133,7 @@ impl NatsServer {
             if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
                 let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
                 let mut line = String::new();
-                if BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("INFO")
-                {
+                if BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("INFO") {
                     return Ok(());
                 }
             }

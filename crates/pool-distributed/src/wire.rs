@@ -100,7 +100,9 @@ mod tests {
 
     #[test]
     fn envelope_round_trips() {
-        let r = reply(Outcome::DeadLettered(DeadLetterReason::UnknownTask("x".into())));
+        let r = reply(Outcome::DeadLettered(DeadLetterReason::UnknownTask(
+            "x".into(),
+        )));
         let bytes = serde_json::to_vec(&r).unwrap();
         assert_eq!(serde_json::from_slice::<Reply>(&bytes).unwrap(), r);
     }

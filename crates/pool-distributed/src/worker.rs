@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer, message::PublishMessage as Publish, AckKind};
-use async_nats::HeaderMap;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::{watch, Semaphore};
@@ -264,7 +263,9 @@ impl Worker {
         let payload = serde_json::to_vec(&reply).map(Bytes::from);
         let replied = match payload {
             Ok(payload) => {
-                let message = Publish::build().payload(payload).message_id(format!("r.{id}"));
+                let message = Publish::build()
+                    .payload(payload)
+                    .message_id(format!("r.{id}"));
                 self.store(js, reply_to, message).await
             }
             Err(_) => false,
@@ -303,7 +304,7 @@ impl Worker {
         id: &str,
         reason: &DeadLetterReason,
     ) -> bool {
-        let mut headers = message.headers.clone().unwrap_or_else(HeaderMap::new);
+        let mut headers = message.headers.clone().unwrap_or_default();
         headers.insert(wire::DEAD_REASON, reason.to_string().as_str());
         let dead = Publish::build()
             .payload(message.payload.clone())

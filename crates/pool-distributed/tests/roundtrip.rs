@@ -16,15 +16,23 @@ fn results_come_back_typed_and_in_order() {
     let url = server.url();
     with_watchdog("roundtrip", LIMIT, move || {
         let queue = QueueConfig::new("roundtrip");
-        let worker = Worker::new(queue.clone(), demo::registry()).spawn(&url).unwrap();
+        let worker = Worker::new(queue.clone(), demo::registry())
+            .spawn(&url)
+            .unwrap();
         let producer = Producer::connect(&url, queue).unwrap();
         let one = producer.submit(demo::Square { x: 12 }).unwrap();
         assert_eq!(one.join().unwrap(), 144);
         let handles = producer.submit_all((0..500).map(|x| demo::Square { x }));
-        let squares: Vec<u64> = handles.into_iter().map(|h| h.unwrap().join().unwrap()).collect();
+        let squares: Vec<u64> = handles
+            .into_iter()
+            .map(|h| h.unwrap().join().unwrap())
+            .collect();
         assert_eq!(squares, (0..500u64).map(|x| x * x).collect::<Vec<_>>());
         let stats = producer.stats();
-        assert_eq!((stats.submitted, stats.completed, stats.duplicates), (501, 501, 0));
+        assert_eq!(
+            (stats.submitted, stats.completed, stats.duplicates),
+            (501, 501, 0)
+        );
         assert_eq!(worker.stop().executed, 501);
     });
 }
@@ -43,13 +51,23 @@ fn panicking_task_is_reported_and_the_worker_lives_on() {
             .spawn(&url)
             .unwrap();
         let producer = Producer::connect(&url, queue).unwrap();
-        let failed = producer.submit(demo::Fail { message: "boom".into() }).unwrap();
+        let failed = producer
+            .submit(demo::Fail {
+                message: "boom".into(),
+            })
+            .unwrap();
         assert_eq!(
             failed.join(),
-            Err(TaskError::Panicked { message: "boom".into(), worker: "w1".into() })
+            Err(TaskError::Panicked {
+                message: "boom".into(),
+                worker: "w1".into()
+            })
         );
         // Same single slot: the worker survived the panic.
-        assert_eq!(producer.submit(demo::Square { x: 3 }).unwrap().join(), Ok(9));
+        assert_eq!(
+            producer.submit(demo::Square { x: 3 }).unwrap().join(),
+            Ok(9)
+        );
         let stats = worker.stop();
         assert_eq!((stats.panicked, stats.executed), (1, 1));
         assert_eq!(producer.stats().panicked, 1);
@@ -64,7 +82,9 @@ fn collect_all_returns_every_result_in_order() {
     let url = server.url();
     with_watchdog("collect_all", LIMIT, move || {
         let queue = QueueConfig::new("collect");
-        let worker = Worker::new(queue.clone(), demo::registry()).spawn(&url).unwrap();
+        let worker = Worker::new(queue.clone(), demo::registry())
+            .spawn(&url)
+            .unwrap();
         let producer = Producer::connect(&url, queue).unwrap();
         let mut group = RemoteGroup::new(&producer, CollectAll);
         for x in 0..20 {
@@ -92,16 +112,26 @@ fn fail_fast_returns_the_failure_and_cancels_the_queued_rest() {
         group.spawn(demo::Sleep { tag: 0, micros: 0 }).unwrap();
         // Never runs: the first failure purges it while the one worker slot is busy.
         for tag in 1..50 {
-            group.spawn(demo::Sleep { tag, micros: 200_000 }).unwrap();
+            group
+                .spawn(demo::Sleep {
+                    tag,
+                    micros: 200_000,
+                })
+                .unwrap();
         }
         let mut fail = RemoteGroup::<demo::Fail, FailFast>::new(&producer, FailFast);
-        fail.spawn(demo::Fail { message: "first".into() }).unwrap();
+        fail.spawn(demo::Fail {
+            message: "first".into(),
+        })
+        .unwrap();
         let worker = Worker::new(queue, demo::registry())
             .concurrency(2)
             .spawn(&url)
             .unwrap();
         match fail.wait() {
-            Err(GroupError::Task(TaskError::Panicked { message, .. })) => assert_eq!(message, "first"),
+            Err(GroupError::Task(TaskError::Panicked { message, .. })) => {
+                assert_eq!(message, "first")
+            }
             other => panic!("expected the panic, got {other:?}"),
         }
         // The sleeping group fails nothing and completes.

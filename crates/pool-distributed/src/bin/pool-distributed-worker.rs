@@ -15,8 +15,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let number = |i: usize, default: u64| -> Result<u64, String> {
-        args.get(i)
-            .map_or(Ok(default), |s| s.parse().map_err(|e| format!("argument {s:?}: {e}")))
+        args.get(i).map_or(Ok(default), |s| {
+            s.parse().map_err(|e| format!("argument {s:?}: {e}"))
+        })
     };
     let parsed = (|| Ok::<_, String>((number(2, 16)?, number(3, 256)?, number(4, 30_000)?)))();
     let (concurrency, max_ack_pending, ack_wait_ms) = match parsed {

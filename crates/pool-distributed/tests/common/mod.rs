@@ -43,14 +43,14 @@ impl WorkerProcs {
             .stdin(Stdio::null())
             .spawn()
             .expect("starting pool-distributed-worker");
-        let mut children = self.0.lock().unwrap();
+        let mut children = self.0.lock().unwrap_or_else(|p| p.into_inner());
         children.push(child);
         children.len() - 1
     }
 
     /// SIGKILLs worker `index` and reaps it.
     pub fn kill(&self, index: usize) {
-        let mut children = self.0.lock().unwrap();
+        let mut children = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let child = &mut children[index];
         child.kill().expect("SIGKILL to a worker");
         child.wait().expect("reaping a worker");
@@ -58,7 +58,7 @@ impl WorkerProcs {
 
     /// Whether worker `index` is still running.
     pub fn alive(&self, index: usize) -> bool {
-        let mut children = self.0.lock().unwrap();
+        let mut children = self.0.lock().unwrap_or_else(|p| p.into_inner());
         matches!(children[index].try_wait(), Ok(None))
     }
 }
@@ -71,5 +71,15 @@ impl Drop for WorkerProcs {
                 let _ = child.wait();
             }
         }
+    }
+}
+
+/// A server shared with a check thread (to restart it there), killed when the test's own
+/// thread drops this, even if the check thread is stuck.
+pub struct SharedServer(pub Arc<Mutex<NatsServer>>);
+
+impl Drop for SharedServer {
+    fn drop(&mut self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).kill();
     }
 }
