@@ -1,0 +1,241 @@
+//! When does a distributed pool pay? Per-job overhead against an in-process pool, and
+//! makespan as worker processes are added.
+//!
+//! Hypothesis: every job pays a few round trips to the server (publish, deliver, reply,
+//! ack), hundreds of microseconds, where `finite` pays well under one; so for empty jobs
+//! `distributed` is far slower, and once jobs wait long enough (I/O), 2 and 4 worker
+//! processes of the same size as the one in-process pool finish first. CPU-bound jobs
+//! cannot gain on a machine whose cores the one pool already fills.
+//!
+//! Contenders, side by side in one run, interleaved per repetition: `finite` with `SLOTS`
+//! workers; `distributed-k`, k worker processes of `SLOTS` slots each, all on this machine
+//! with one local `nats-server`. Every cell checks its results (the sum of the outputs).
+//! Reports per cell the median makespan, its min-max spread, time per job, and the ratio
+//! to `finite`; a contender whose spread overlaps `finite`'s is marked a tie.
+//!
+//! `cargo bench -p pool-distributed --bench scale` runs it (a few minutes);
+//! `cargo test -p pool-distributed --benches` runs one small repetition as a check.
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use pool_core::{Pool, PoolExt, ShutdownMode};
+use pool_distributed::{
+    demo, NatsServer, Producer, QueueConfig, RemoteHandle, ServerError, SubmitError, Task,
+};
+use pool_finite::FinitePool;
+
+/// Workers of the in-process pool, and slots of each worker process.
+const SLOTS: usize = 2;
+/// Worker processes per `distributed` contender.
+const PROCESSES: [usize; 3] = [1, 2, 4];
+
+#[derive(Clone, Copy)]
+enum Job {
+    Square,
+    Sleep(u64),
+    Spin(u64),
+}
+
+impl Job {
+    fn label(self) -> String {
+        match self {
+            Job::Square => "empty (square)".into(),
+            Job::Sleep(us) => format!("sleep {}", human(us)),
+            Job::Spin(us) => format!("spin {}", human(us)),
+        }
+    }
+
+    fn run_local(self, tag: u64) -> u64 {
+        match self {
+            Job::Square => demo::Square { x: tag }.work(),
+            Job::Sleep(micros) => demo::Sleep { tag, micros }.work(),
+            Job::Spin(micros) => demo::Spin { tag, micros }.work(),
+        }
+    }
+}
+
+fn human(us: u64) -> String {
+    if us >= 1000 {
+        format!("{} ms", us / 1000)
+    } else {
+        format!("{us} us")
+    }
+}
+
+struct Cell {
+    job: Job,
+    n: u64,
+}
+
+impl Cell {
+    fn expected(&self) -> u64 {
+        match self.job {
+            Job::Square => (0..self.n).map(|x| x * x).sum(),
+            Job::Sleep(_) | Job::Spin(_) => (0..self.n).sum(),
+        }
+    }
+}
+
+fn finite(cell: &Cell) -> Duration {
+    let pool = FinitePool::builder()
+        .workers(SLOTS)
+        .build()
+        .expect("finite pool");
+    let job = cell.job;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..cell.n)
+        .map(|tag| pool.spawn(move || job.run_local(tag)).expect("submit"))
+        .collect();
+    let sum: u64 = handles.into_iter().map(|h| h.join().expect("job")).sum();
+    let took = started.elapsed();
+    assert_eq!(sum, cell.expected(), "finite: wrong results");
+    pool.shutdown(ShutdownMode::Graceful).expect("shutdown");
+    took
+}
+
+fn distributed(producer: &Producer, cell: &Cell) -> Duration {
+    let n = cell.n;
+    let started = Instant::now();
+    let sum = match cell.job {
+        Job::Square => join_all(producer.submit_all((0..n).map(|x| demo::Square { x }))),
+        Job::Sleep(micros) => {
+            join_all(producer.submit_all((0..n).map(|tag| demo::Sleep { tag, micros })))
+        }
+        Job::Spin(micros) => {
+            join_all(producer.submit_all((0..n).map(|tag| demo::Spin { tag, micros })))
+        }
+    };
+    let took = started.elapsed();
+    assert_eq!(sum, cell.expected(), "distributed: wrong results");
+    took
+}
+
+fn join_all<T>(handles: Vec<Result<RemoteHandle<u64>, SubmitError<T>>>) -> u64 {
+    handles
+        .into_iter()
+        .map(|h| h.expect("submit").join().expect("job"))
+        .sum()
+}
+
+/// Worker processes, killed when the bench ends (or panics).
+struct Workers(Vec<Child>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Median, min, max.
+fn summary(samples: &mut [Duration]) -> (Duration, Duration, Duration) {
+    samples.sort();
+    (
+        samples[samples.len() / 2],
+        samples[0],
+        samples[samples.len() - 1],
+    )
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then a quick check.
+    let full = std::env::args().any(|a| a == "--bench");
+    let server = match NatsServer::start() {
+        Ok(server) => server,
+        Err(e @ ServerError::NotInstalled { .. }) => {
+            println!("SKIPPED scale bench: {e}");
+            return;
+        }
+        Err(e) => panic!("nats-server did not start: {e}"),
+    };
+    let url = server.url();
+    let mut workers = Workers(Vec::new());
+    let producers: Vec<(usize, Producer)> = PROCESSES
+        .iter()
+        .map(|&k| {
+            let prefix = format!("scale{k}");
+            let queue = QueueConfig::new(prefix.as_str()).max_ack_pending(64);
+            let producer = Producer::connect(&url, queue).expect("producer");
+            for _ in 0..k {
+                let child = Command::new(env!("CARGO_BIN_EXE_pool-distributed-worker"))
+                    .args([url.as_str(), prefix.as_str(), &SLOTS.to_string(), "64"])
+                    .spawn()
+                    .expect("worker process");
+                workers.0.push(child);
+            }
+            (k, producer)
+        })
+        .collect();
+
+    let (reps, shrink) = if full { (5, 1) } else { (1, 20) };
+    let cells = [
+        Cell {
+            job: Job::Square,
+            n: 2000 / shrink,
+        },
+        Cell {
+            job: Job::Sleep(100),
+            n: 2000 / shrink,
+        },
+        Cell {
+            job: Job::Sleep(1_000),
+            n: 400 / shrink,
+        },
+        Cell {
+            job: Job::Sleep(10_000),
+            n: 100 / shrink,
+        },
+        Cell {
+            job: Job::Spin(10_000),
+            n: 40 / shrink,
+        },
+    ];
+    // One untimed round each: worker processes have pulled once and connections are warm.
+    for (_, producer) in &producers {
+        distributed(
+            producer,
+            &Cell {
+                job: Job::Square,
+                n: 50,
+            },
+        );
+    }
+    println!("| job | n | contender | median makespan | min-max | per job | vs finite |");
+    println!("|---|---|---|---|---|---|---|");
+    for cell in &cells {
+        let mut base = Vec::new();
+        let mut dist: Vec<Vec<Duration>> = vec![Vec::new(); producers.len()];
+        for _ in 0..reps {
+            base.push(finite(cell));
+            for (samples, (_, producer)) in dist.iter_mut().zip(&producers) {
+                samples.push(distributed(producer, cell));
+            }
+        }
+        let baseline = summary(&mut base);
+        let row = |name: &str, (med, min, max): (Duration, Duration, Duration)| {
+            let ratio = med.as_secs_f64() / baseline.0.as_secs_f64();
+            let tie = name != "finite" && min <= baseline.2 && max >= baseline.1;
+            println!(
+                "| {} | {} | {name} | {:.1} ms | {:.1}-{:.1} ms | {:.1} us | {ratio:.2}{} |",
+                cell.job.label(),
+                cell.n,
+                med.as_secs_f64() * 1e3,
+                min.as_secs_f64() * 1e3,
+                max.as_secs_f64() * 1e3,
+                med.as_secs_f64() * 1e6 / cell.n as f64,
+                if tie { " (tie)" } else { "" },
+            );
+        };
+        row("finite", baseline);
+        for ((k, _), samples) in producers.iter().zip(dist.iter_mut()) {
+            row(&format!("distributed-{k}"), summary(samples));
+        }
+    }
+    println!(
+        "\n{reps} repetition(s), interleaved; finite: {SLOTS} workers; each worker process: \
+         {SLOTS} slots; one local nats-server; the producer submits all jobs, then joins all."
+    );
+}
