@@ -34,7 +34,8 @@ const PROCESSES: [usize; 3] = [1, 2, 4];
 enum Job {
     Square,
     Sleep(u64),
-    Spin(u64),
+    /// Target microseconds, and the iterations that take that long here.
+    Spin(u64, u64),
 }
 
 impl Job {
@@ -42,7 +43,7 @@ impl Job {
         match self {
             Job::Square => "empty (square)".into(),
             Job::Sleep(us) => format!("sleep {}", human(us)),
-            Job::Spin(us) => format!("spin {}", human(us)),
+            Job::Spin(us, _) => format!("spin {} (CPU)", human(us)),
         }
     }
 
@@ -50,7 +51,7 @@ impl Job {
         match self {
             Job::Square => demo::Square { x: tag }.work(),
             Job::Sleep(micros) => demo::Sleep { tag, micros }.work(),
-            Job::Spin(micros) => demo::Spin { tag, micros }.work(),
+            Job::Spin(_, iterations) => demo::Spin { tag, iterations }.work(),
         }
     }
 }
@@ -72,7 +73,7 @@ impl Cell {
     fn expected(&self) -> u64 {
         match self.job {
             Job::Square => (0..self.n).map(|x| x * x).sum(),
-            Job::Sleep(_) | Job::Spin(_) => (0..self.n).sum(),
+            Job::Sleep(_) | Job::Spin(..) => (0..self.n).sum(),
         }
     }
 }
@@ -102,8 +103,8 @@ fn distributed(producer: &Producer, cell: &Cell) -> Duration {
         Job::Sleep(micros) => {
             join_all(producer.submit_all((0..n).map(|tag| demo::Sleep { tag, micros })))
         }
-        Job::Spin(micros) => {
-            join_all(producer.submit_all((0..n).map(|tag| demo::Spin { tag, micros })))
+        Job::Spin(_, iterations) => {
+            join_all(producer.submit_all((0..n).map(|tag| demo::Spin { tag, iterations })))
         }
     };
     let took = started.elapsed();
@@ -116,6 +117,26 @@ fn join_all<T>(handles: Vec<Result<RemoteHandle<u64>, SubmitError<T>>>) -> u64 {
         .into_iter()
         .map(|h| h.expect("submit").join().expect("job"))
         .sum()
+}
+
+/// How many `demo::Spin` iterations take `target` of CPU here (median of 5 timings of
+/// a 1M-iteration run; the worker processes run the same build).
+fn spin_iterations(target: Duration) -> u64 {
+    const PROBE: u64 = 1_000_000;
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            demo::Spin {
+                tag: 0,
+                iterations: PROBE,
+            }
+            .work();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    let per_iteration = times[2].as_secs_f64() / PROBE as f64;
+    (target.as_secs_f64() / per_iteration).max(1.0) as u64
 }
 
 /// Worker processes, killed when the bench ends (or panics).
@@ -189,7 +210,7 @@ fn main() {
             n: 100 / shrink,
         },
         Cell {
-            job: Job::Spin(10_000),
+            job: Job::Spin(10_000, spin_iterations(Duration::from_millis(10))),
             n: 40 / shrink,
         },
     ];

@@ -1,7 +1,7 @@
 //! Stock task types: what the bundled worker binary runs, and what the tests, the example
 //! and the benchmark submit.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,28 +50,31 @@ impl Task for Sleep {
     }
 }
 
-/// Busy-waits on the clock, then returns its tag: a stand-in for CPU-bound work.
+/// Fixed CPU work: `iterations` rounds of dependent multiplies, then returns its tag. Its
+/// cost does not shrink when the thread is descheduled (a spin on the clock would), so
+/// oversubscribed workers cannot make it look cheaper than it is.
 ///
 /// ```
 /// use pool_distributed::{demo::Spin, Task};
-/// assert_eq!(Spin { tag: 2, micros: 10 }.work(), 2);
+/// assert_eq!(Spin { tag: 2, iterations: 1_000 }.work(), 2);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spin {
     /// Returned as the output.
     pub tag: u64,
-    /// How long to spin, in microseconds.
-    pub micros: u64,
+    /// Rounds of work (calibrate against the clock on the machine that runs them).
+    pub iterations: u64,
 }
 
 impl Task for Spin {
     const NAME: &'static str = "demo.spin";
     type Output = u64;
     fn work(self) -> u64 {
-        let until = Instant::now() + Duration::from_micros(self.micros);
-        while Instant::now() < until {
-            std::hint::spin_loop();
+        let mut x = std::hint::black_box(self.tag | 1);
+        for i in 0..self.iterations {
+            x = std::hint::black_box(x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i);
         }
+        std::hint::black_box(x);
         self.tag
     }
 }
@@ -96,10 +99,28 @@ impl Task for Fail {
     }
 }
 
+/// Aborts the whole worker process (no unwinding, no reply, no ack): the poison task of
+/// the fault tests, which JetStream redelivers until `max_deliver`.
+///
+/// ```no_run
+/// use pool_distributed::{demo::Crash, Task};
+/// Crash.work(); // the process ends here
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Crash;
+
+impl Task for Crash {
+    const NAME: &'static str = "demo.crash";
+    type Output = ();
+    fn work(self) {
+        std::process::abort()
+    }
+}
+
 /// A registry of every stock task.
 ///
 /// ```
-/// assert_eq!(pool_distributed::demo::registry().names().len(), 4);
+/// assert_eq!(pool_distributed::demo::registry().names().len(), 5);
 /// ```
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
@@ -108,6 +129,7 @@ pub fn registry() -> Registry {
         Registry::register::<Sleep>,
         Registry::register::<Spin>,
         Registry::register::<Fail>,
+        Registry::register::<Crash>,
     ] {
         // The stock names are distinct, so registering cannot fail.
         registry = match add(registry.clone()) {

@@ -178,6 +178,10 @@ pub enum DeadLetterReason {
     /// [`Producer`](crate::Producer)).
     #[error("the message lacks the {0:?} header")]
     MissingHeader(String),
+    /// Delivered `max_deliver` times without an acknowledgement (every worker it landed on
+    /// died or lost the server): reported by the producer, not a worker.
+    #[error("delivered {0} times and never acknowledged (it may kill its workers)")]
+    MaxDeliveries(u64),
 }
 
 /// Why a task produced no value: the `Err` side of [`RemoteHandle::join`](crate::RemoteHandle::join).

@@ -131,6 +131,7 @@ impl Shared {
 pub struct Producer {
     shared: Arc<Shared>,
     listener: tokio::task::JoinHandle<()>,
+    poison: tokio::task::JoinHandle<()>,
     // Declared last: dropped after the listener is aborted.
     rt: Runtime,
 }
@@ -153,10 +154,18 @@ impl Producer {
             .enable_all()
             .build()
             .map_err(ConnectError::Runtime)?;
-        let shared = rt.block_on(async {
+        let (shared, advisories) = rt.block_on(async {
             let client = crate::connect(url).await?;
             let js = jetstream::new(client.clone());
             config.ensure(&js, url).await?;
+            let advisories = client
+                .subscribe(crate::poison::subject(&config))
+                .await
+                .map_err(|e| ConnectError::JetStream {
+                    url: url.to_owned(),
+                    what: "max-deliveries advisories".into(),
+                    source: Box::new(e),
+                })?;
             let inbox = client.new_inbox();
             // The inbox's last token is a unique id: it names this producer's results.
             let id = inbox.rsplit('.').next().unwrap_or(&inbox).to_owned();
@@ -169,13 +178,15 @@ impl Producer {
                 abandoned: Mutex::default(),
                 counters: Counters::default(),
             });
-            Ok::<_, ConnectError>(shared)
+            Ok::<_, ConnectError>((shared, advisories))
         })?;
         let subject = config.result_subject(&shared.id);
         let listener = rt.spawn(crate::replies::listen(Arc::clone(&shared), subject));
+        let poison = rt.spawn(crate::poison::watch(Arc::clone(&shared), advisories));
         Ok(Producer {
             shared,
             listener,
+            poison,
             rt,
         })
     }
@@ -356,6 +367,7 @@ impl Producer {
 impl Drop for Producer {
     fn drop(&mut self) {
         self.listener.abort();
+        self.poison.abort();
     }
 }
 

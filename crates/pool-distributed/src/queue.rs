@@ -177,8 +177,10 @@ impl QueueConfig {
         format!("{}.dead.{token}", self.prefix)
     }
 
-    /// Creates the streams and the consumer if missing (an existing consumer takes this
-    /// configuration), and returns the consumer.
+    /// Creates the streams and the consumer if missing, and returns the consumer. An
+    /// existing stream or consumer is kept as it is: the first producer or worker to
+    /// connect sets `max_ack_pending`, `ack_wait` and `max_deliver` for everyone (to change
+    /// them, delete the consumer or use a new prefix).
     pub(crate) async fn ensure(
         &self,
         js: &jetstream::Context,
@@ -232,14 +234,17 @@ impl QueueConfig {
             .map_err(|e| setup_err(name.clone())(e.into()))?;
         }
         tasks
-            .create_consumer(consumer::pull::Config {
-                durable_name: Some(Self::CONSUMER.to_owned()),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: self.ack_wait,
-                max_deliver: i64::from(self.max_deliver),
-                max_ack_pending: i64::from(self.max_ack_pending),
-                ..Default::default()
-            })
+            .get_or_create_consumer(
+                Self::CONSUMER,
+                consumer::pull::Config {
+                    durable_name: Some(Self::CONSUMER.to_owned()),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: self.ack_wait,
+                    max_deliver: i64::from(self.max_deliver),
+                    max_ack_pending: i64::from(self.max_ack_pending),
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(|e| setup_err(format!("consumer {}", Self::CONSUMER))(e.into()))
     }

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, consumer, message::PublishMessage as Publish, AckKind};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 
 use crate::error::{ConfigError, ConnectError, DeadLetterReason};
 use crate::queue::QueueConfig;
@@ -171,6 +172,8 @@ impl Worker {
         mut stop: watch::Receiver<bool>,
     ) {
         let slots = Arc::new(Semaphore::new(self.concurrency));
+        // Every task's handler, until it has replied and acked.
+        let mut handlers = JoinSet::new();
         let this = Arc::new(self);
         'serve: while !*stop.borrow() {
             let stream = consumer
@@ -202,10 +205,10 @@ impl Worker {
                         let this = Arc::clone(&this);
                         let js = js.clone();
                         let counters = Arc::clone(&counters);
-                        tokio::spawn(async move {
-                            this.handle(&js, message, &counters).await;
-                            drop(slot);
+                        handlers.spawn(async move {
+                            this.handle(&js, message, slot, &counters).await;
                         });
+                        while handlers.try_join_next().is_some() {}
                     }
                     // Missed heartbeats and the like: the stream recovers or ends.
                     Some(Err(_)) => continue,
@@ -214,10 +217,19 @@ impl Worker {
             }
         }
         // Let the running tasks finish, reply and ack.
-        let _ = slots.acquire_many(this.concurrency as u32).await;
+        while handlers.join_next().await.is_some() {}
     }
 
-    async fn handle(&self, js: &jetstream::Context, message: jetstream::Message, c: &Counters) {
+    /// Runs one task in `slot`, freed as soon as the task returns: the reply and the ack
+    /// then proceed while the slot runs the next task (they stay bounded by
+    /// `max_ack_pending`, since the task stays unacknowledged until then).
+    async fn handle(
+        &self,
+        js: &jetstream::Context,
+        message: jetstream::Message,
+        slot: OwnedSemaphorePermit,
+        c: &Counters,
+    ) {
         let delivered = message.info().map(|i| i.delivered).unwrap_or(1);
         if delivered > 1 {
             c.redelivered.fetch_add(1, Ordering::Relaxed);
@@ -233,6 +245,7 @@ impl Worker {
                 .into_iter()
                 .find(|h| headers.get(*h).is_none())
                 .unwrap_or(wire::TASK_ID);
+            drop(slot);
             let reason = DeadLetterReason::MissingHeader(missing.to_owned());
             // Nobody to reply to: the dead letter is the report.
             let stored = self
@@ -243,6 +256,7 @@ impl Worker {
             return;
         };
         let outcome = self.execute(&message, name.clone(), c).await;
+        drop(slot);
         let mut stored = true;
         match &outcome {
             Outcome::Ok(_) => c.executed.fetch_add(1, Ordering::Relaxed),
