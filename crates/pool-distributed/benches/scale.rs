@@ -119,11 +119,11 @@ fn join_all<T>(handles: Vec<Result<RemoteHandle<u64>, SubmitError<T>>>) -> u64 {
         .sum()
 }
 
-/// How many `demo::Spin` iterations take `target` of CPU here (median of 5 timings of
+/// How many `demo::Spin` iterations take `target` of CPU here (median of 9 timings of
 /// a 1M-iteration run; the worker processes run the same build).
 fn spin_iterations(target: Duration) -> u64 {
     const PROBE: u64 = 1_000_000;
-    let mut times: Vec<Duration> = (0..5)
+    let mut times: Vec<Duration> = (0..9)
         .map(|_| {
             let started = Instant::now();
             demo::Spin {
@@ -135,7 +135,7 @@ fn spin_iterations(target: Duration) -> u64 {
         })
         .collect();
     times.sort();
-    let per_iteration = times[2].as_secs_f64() / PROBE as f64;
+    let per_iteration = times[4].as_secs_f64() / PROBE as f64;
     (target.as_secs_f64() / per_iteration).max(1.0) as u64
 }
 
@@ -164,6 +164,8 @@ fn summary(samples: &mut [Duration]) -> (Duration, Duration, Duration) {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: then a quick check.
     let full = std::env::args().any(|a| a == "--bench");
+    // Calibrated before any server or worker process starts, on an otherwise idle core.
+    let spin_10ms = spin_iterations(Duration::from_millis(10));
     let server = match NatsServer::start() {
         Ok(server) => server,
         Err(e @ ServerError::NotInstalled { .. }) => {
@@ -210,7 +212,7 @@ fn main() {
             n: 100 / shrink,
         },
         Cell {
-            job: Job::Spin(10_000, spin_iterations(Duration::from_millis(10))),
+            job: Job::Spin(10_000, spin_10ms),
             n: 40 / shrink,
         },
     ];
@@ -256,7 +258,10 @@ fn main() {
         }
     }
     println!(
-        "\n{reps} repetition(s), interleaved; finite: {SLOTS} workers; each worker process: \
+        "\nspin 10 ms = {spin_10ms} iterations of demo::Spin (calibrated here before the run)."
+    );
+    println!(
+        "{reps} repetition(s), interleaved; finite: {SLOTS} workers; each worker process: \
          {SLOTS} slots; one local nats-server; the producer submits all jobs, then joins all."
     );
 }
