@@ -5,8 +5,13 @@ mod common;
 
 use common::{server_or_skip, LIMIT};
 use pool_core::{CollectAll, FailFast, GroupError};
-use pool_distributed::{demo, Producer, QueueConfig, RemoteGroup, TaskError, Worker};
+use std::time::Duration;
+
+use pool_distributed::{
+    demo, Producer, QueueConfig, Registry, RemoteGroup, Task, TaskError, Worker,
+};
 use pool_testkit::with_watchdog;
+use serde::{Deserialize, Serialize};
 
 #[test]
 fn results_come_back_typed_and_in_order() {
@@ -99,6 +104,23 @@ fn collect_all_returns_every_result_in_order() {
     });
 }
 
+/// Sleeps, or panics when told to: one type, so one group can hold both.
+#[derive(Serialize, Deserialize)]
+struct Step {
+    fail: bool,
+    millis: u64,
+}
+
+impl Task for Step {
+    const NAME: &'static str = "step";
+    type Output = u64;
+    fn work(self) -> u64 {
+        assert!(!self.fail, "step failed");
+        std::thread::sleep(Duration::from_millis(self.millis));
+        self.millis
+    }
+}
+
 #[test]
 fn fail_fast_returns_the_failure_and_cancels_the_queued_rest() {
     let Some(server) = server_or_skip("fail_fast") else {
@@ -109,33 +131,39 @@ fn fail_fast_returns_the_failure_and_cancels_the_queued_rest() {
         let queue = QueueConfig::new("failfast");
         let producer = Producer::connect(&url, queue.clone()).unwrap();
         let mut group = RemoteGroup::new(&producer, FailFast);
-        group.spawn(demo::Sleep { tag: 0, micros: 0 }).unwrap();
-        // Never runs: the first failure purges it while the one worker slot is busy.
-        for tag in 1..50 {
+        group
+            .spawn(Step {
+                fail: true,
+                millis: 0,
+            })
+            .unwrap();
+        for _ in 0..40 {
             group
-                .spawn(demo::Sleep {
-                    tag,
-                    micros: 200_000,
+                .spawn(Step {
+                    fail: false,
+                    millis: 50,
                 })
                 .unwrap();
         }
-        let mut fail = RemoteGroup::<demo::Fail, FailFast>::new(&producer, FailFast);
-        fail.spawn(demo::Fail {
-            message: "first".into(),
-        })
-        .unwrap();
-        let worker = Worker::new(queue, demo::registry())
-            .concurrency(2)
+        // One slot: the failure comes first, the rest wait in the queue behind it.
+        let worker = Worker::new(queue, Registry::new().register::<Step>().unwrap())
+            .concurrency(1)
             .spawn(&url)
             .unwrap();
-        match fail.wait() {
+        match group.wait() {
             Err(GroupError::Task(TaskError::Panicked { message, .. })) => {
-                assert_eq!(message, "first")
+                assert_eq!(message, "step failed")
             }
             other => panic!("expected the panic, got {other:?}"),
         }
-        // The sleeping group fails nothing and completes.
-        assert_eq!(group.wait().unwrap().len(), 50);
-        worker.stop();
+        // The queued steps were removed: the worker finds nothing more to run.
+        std::thread::sleep(Duration::from_millis(500));
+        let stats = worker.stop();
+        assert_eq!(stats.panicked, 1);
+        assert!(
+            stats.executed <= 5,
+            "{} of 40 cancelled steps ran",
+            stats.executed
+        );
     });
 }
