@@ -6,9 +6,8 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{server_or_skip, LIMIT};
+use common::with_server;
 use pool_distributed::{Producer, QueueConfig, Registry, Task, Worker};
-use pool_testkit::with_watchdog;
 use serde::{Deserialize, Serialize};
 
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
@@ -34,40 +33,39 @@ const BOUND: u32 = 5;
 
 #[test]
 fn never_more_than_max_ack_pending_in_flight() {
-    let Some(server) = server_or_skip("never_more_than_max_ack_pending_in_flight") else {
-        return;
-    };
-    let url = server.url();
-    with_watchdog("backpressure", LIMIT, move || {
-        let queue = QueueConfig::new("bp").max_ack_pending(BOUND);
-        let producer = Producer::connect(&url, queue.clone()).unwrap();
-        let handles: Vec<_> = producer
-            .submit_all((0..200).map(Held))
-            .into_iter()
-            .map(|h| h.unwrap())
-            .collect();
-        let workers: Vec<_> = (0..3)
-            .map(|i| {
-                let registry = Registry::new().register::<Held>().unwrap();
-                Worker::new(queue.clone(), registry)
-                    .concurrency(16)
-                    .name(format!("w{i}"))
-                    .spawn(&url)
-                    .unwrap()
-            })
-            .collect();
-        for (i, h) in (0..200).zip(handles) {
-            assert_eq!(h.join().unwrap(), i);
-        }
-        let per_worker: Vec<_> = workers.into_iter().map(|w| w.stop()).collect();
-        let most = MOST.load(Ordering::SeqCst);
-        assert!(
-            most <= BOUND as usize,
-            "{most} tasks ran at once, bound {BOUND}"
-        );
-        // 200 tasks of 20 ms queued for 48 slots: the bound, not the slots, was the limit.
-        assert_eq!(most, BOUND as usize, "the bound was never reached");
-        let executed: u64 = per_worker.iter().map(|s| s.executed).sum();
-        assert_eq!(executed, 200);
-    });
+    with_server(
+        "never_more_than_max_ack_pending_in_flight",
+        move |url, _| {
+            let queue = QueueConfig::new("bp").max_ack_pending(BOUND);
+            let producer = Producer::connect(&url, queue.clone()).unwrap();
+            let handles: Vec<_> = producer
+                .submit_all((0..200).map(Held))
+                .into_iter()
+                .map(|h| h.unwrap())
+                .collect();
+            let workers: Vec<_> = (0..3)
+                .map(|i| {
+                    let registry = Registry::new().register::<Held>().unwrap();
+                    Worker::new(queue.clone(), registry)
+                        .concurrency(16)
+                        .name(format!("w{i}"))
+                        .spawn(&url)
+                        .unwrap()
+                })
+                .collect();
+            for (i, h) in (0..200).zip(handles) {
+                assert_eq!(h.join().unwrap(), i);
+            }
+            let per_worker: Vec<_> = workers.into_iter().map(|w| w.stop()).collect();
+            let most = MOST.load(Ordering::SeqCst);
+            assert!(
+                most <= BOUND as usize,
+                "{most} tasks ran at once, bound {BOUND}"
+            );
+            // 200 tasks of 20 ms queued for 48 slots: the bound, not the slots, was the limit.
+            assert_eq!(most, BOUND as usize, "the bound was never reached");
+            let executed: u64 = per_worker.iter().map(|s| s.executed).sum();
+            assert_eq!(executed, 200);
+        },
+    );
 }

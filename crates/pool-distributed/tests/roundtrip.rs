@@ -3,23 +3,18 @@
 
 mod common;
 
-use common::{server_or_skip, LIMIT};
+use common::with_server;
 use pool_core::{CollectAll, FailFast, GroupError};
 use std::time::Duration;
 
 use pool_distributed::{
     demo, Producer, QueueConfig, Registry, RemoteGroup, Task, TaskError, Worker,
 };
-use pool_testkit::with_watchdog;
 use serde::{Deserialize, Serialize};
 
 #[test]
 fn results_come_back_typed_and_in_order() {
-    let Some(server) = server_or_skip("results_come_back_typed_and_in_order") else {
-        return;
-    };
-    let url = server.url();
-    with_watchdog("roundtrip", LIMIT, move || {
+    with_server("results_come_back_typed_and_in_order", move |url, _| {
         let queue = QueueConfig::new("roundtrip");
         let worker = Worker::new(queue.clone(), demo::registry())
             .spawn(&url)
@@ -44,11 +39,7 @@ fn results_come_back_typed_and_in_order() {
 
 #[test]
 fn panicking_task_is_reported_and_the_worker_lives_on() {
-    let Some(server) = server_or_skip("panicking_task_is_reported") else {
-        return;
-    };
-    let url = server.url();
-    with_watchdog("panic", LIMIT, move || {
+    with_server("panicking_task_is_reported", move |url, _| {
         let queue = QueueConfig::new("panics");
         let worker = Worker::new(queue.clone(), demo::registry())
             .concurrency(1)
@@ -81,11 +72,7 @@ fn panicking_task_is_reported_and_the_worker_lives_on() {
 
 #[test]
 fn collect_all_returns_every_result_in_order() {
-    let Some(server) = server_or_skip("collect_all") else {
-        return;
-    };
-    let url = server.url();
-    with_watchdog("collect_all", LIMIT, move || {
+    with_server("collect_all", move |url, _| {
         let queue = QueueConfig::new("collect");
         let worker = Worker::new(queue.clone(), demo::registry())
             .spawn(&url)
@@ -123,11 +110,7 @@ impl Task for Step {
 
 #[test]
 fn fail_fast_returns_the_failure_and_cancels_the_queued_rest() {
-    let Some(server) = server_or_skip("fail_fast") else {
-        return;
-    };
-    let url = server.url();
-    with_watchdog("fail_fast", LIMIT, move || {
+    with_server("fail_fast", move |url, _| {
         let queue = QueueConfig::new("failfast");
         let producer = Producer::connect(&url, queue.clone()).unwrap();
         let mut group = RemoteGroup::new(&producer, FailFast);

@@ -6,21 +6,14 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{server_or_skip, WorkerProcs, LIMIT};
+use common::with_server;
 use pool_distributed::{demo, Producer, QueueConfig};
-use pool_testkit::with_watchdog;
 
 const TASKS: u64 = 10_000;
 
 #[test]
 fn sigkilled_worker_loses_nothing_and_nothing_counts_twice() {
-    let Some(server) = server_or_skip("sigkilled_worker_loses_nothing") else {
-        return;
-    };
-    let url = server.url();
-    let procs = WorkerProcs::default();
-    let workers = procs.clone();
-    with_watchdog("sigkill", LIMIT, move || {
+    with_server("sigkilled_worker_loses_nothing", move |url, workers| {
         // Short ack wait so the killed worker's tasks come back within the test.
         let queue = QueueConfig::new("sigkill")
             .max_ack_pending(64)
@@ -62,5 +55,4 @@ fn sigkilled_worker_loses_nothing_and_nothing_counts_twice() {
         assert!(stats.redelivered >= 1, "no task was redelivered: {stats:?}");
         println!("killed at {at_kill}/{TASKS} completed; {stats:?}");
     });
-    drop(procs);
 }

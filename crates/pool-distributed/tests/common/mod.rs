@@ -28,6 +28,27 @@ pub fn server_or_skip(test: &str) -> Option<NatsServer> {
     }
 }
 
+/// Runs `check` with a fresh server's URL and a set of worker processes under the
+/// watchdog; server and processes are killed when it ends, fails or hangs. Without the
+/// server binary, prints SKIPPED with the install command instead.
+///
+/// # Panics
+/// When the check panics or outlives [`LIMIT`], or the server does not start.
+pub fn with_server<F>(test: &str, check: F)
+where
+    F: FnOnce(String, WorkerProcs) + Send + 'static,
+{
+    let Some(server) = server_or_skip(test) else {
+        return;
+    };
+    let url = server.url();
+    let workers = WorkerProcs::default();
+    let theirs = workers.clone();
+    pool_testkit::with_watchdog(test, LIMIT, move || check(url, theirs));
+    drop(workers);
+    drop(server);
+}
+
 /// Worker processes (the crate's `pool-distributed-worker` binary), SIGKILLed on drop so
 /// a failing test leaves none behind.
 #[derive(Clone, Default)]
