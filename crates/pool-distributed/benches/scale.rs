@@ -15,6 +15,9 @@
 //!
 //! `cargo bench -p pool-distributed --bench scale` runs it (a few minutes);
 //! `cargo test -p pool-distributed --benches` runs one small repetition as a check.
+//!
+//! Then the fault cell (see [`fault`]): the extra makespan when a worker process is
+//! SIGKILLed mid-run, and how many tasks were redelivered.
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -161,6 +164,92 @@ fn summary(samples: &mut [Duration]) -> (Duration, Duration, Duration) {
     )
 }
 
+/// Starts one worker process of `SLOTS` slots on `prefix`; `extra` are the optional
+/// arguments after the slot count (max-ack-pending, ack wait in ms).
+fn worker_process(url: &str, prefix: &str, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_pool-distributed-worker"))
+        .args([url, prefix, &SLOTS.to_string()])
+        .args(extra)
+        .spawn()
+        .expect("worker process")
+}
+
+/// The fault cell: 2 worker processes run `n` sleep-1ms jobs; in a faulty repetition one
+/// of them is SIGKILLed once a quarter of the jobs have completed (a fresh process replaces
+/// it afterwards). Clean and faulty repetitions alternate. Every repetition must complete
+/// each job once in effect (the sum of the outputs, one counted reply per job).
+fn fault(url: &str, reps: usize, n: u64) {
+    const ACK_WAIT: &str = "1000";
+    let queue = QueueConfig::new("fault")
+        .max_ack_pending(64)
+        .ack_wait(Duration::from_millis(1000));
+    let producer = Producer::connect(url, queue).expect("producer");
+    let start = || worker_process(url, "fault", &["64", ACK_WAIT]);
+    let mut procs = Workers(vec![start(), start()]);
+    let cell = Cell {
+        job: Job::Sleep(1_000),
+        n,
+    };
+    distributed(&producer, &cell);
+    let mut clean = Vec::new();
+    let mut faulty = Vec::new();
+    let mut redelivered = Vec::new();
+    let mut duplicates = 0;
+    for _ in 0..reps {
+        for kill in [false, true] {
+            let before = producer.stats();
+            let started = Instant::now();
+            let handles = producer.submit_all((0..n).map(|tag| demo::Sleep { tag, micros: 1_000 }));
+            if kill {
+                while producer.stats().completed - before.completed < n / 4 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let victim = &mut procs.0[0];
+                victim.kill().expect("SIGKILL");
+                victim.wait().expect("reap");
+            }
+            let sum = join_all(handles);
+            let took = started.elapsed();
+            let after = producer.stats();
+            assert_eq!(sum, cell.expected(), "fault cell: wrong results");
+            assert_eq!(
+                after.completed - before.completed,
+                n,
+                "fault cell: a job counted twice or lost"
+            );
+            duplicates += after.duplicates - before.duplicates;
+            if kill {
+                faulty.push(took);
+                redelivered.push(after.redelivered - before.redelivered);
+                procs.0[0] = start();
+            } else {
+                clean.push(took);
+            }
+        }
+    }
+    let (c, c_min, c_max) = summary(&mut clean);
+    let (f, f_min, f_max) = summary(&mut faulty);
+    redelivered.sort_unstable();
+    println!(
+        "\nfault: {n} x sleep 1 ms on 2 worker processes ({SLOTS} slots each, ack wait 1 s), one \
+         SIGKILLed at 25 % done: makespan clean {:.0} ms ({:.0}-{:.0}), with the kill {:.0} ms \
+         ({:.0}-{:.0}), extra {:.0} ms; tasks redelivered per kill {:?}; every job completed once \
+         in effect ({duplicates} duplicate replies dropped)",
+        ms(c),
+        ms(c_min),
+        ms(c_max),
+        ms(f),
+        ms(f_min),
+        ms(f_max),
+        ms(f) - ms(c),
+        redelivered,
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: then a quick check.
     let full = std::env::args().any(|a| a == "--bench");
@@ -183,11 +272,7 @@ fn main() {
             let queue = QueueConfig::new(prefix.as_str()).max_ack_pending(64);
             let producer = Producer::connect(&url, queue).expect("producer");
             for _ in 0..k {
-                let child = Command::new(env!("CARGO_BIN_EXE_pool-distributed-worker"))
-                    .args([url.as_str(), prefix.as_str(), &SLOTS.to_string(), "64"])
-                    .spawn()
-                    .expect("worker process");
-                workers.0.push(child);
+                workers.0.push(worker_process(&url, &prefix, &["64"]));
             }
             (k, producer)
         })
@@ -257,6 +342,7 @@ fn main() {
             row(&format!("distributed-{k}"), summary(samples));
         }
     }
+    fault(&url, reps, 1000 / shrink);
     println!(
         "\nspin 10 ms = {spin_10ms} iterations of demo::Spin (calibrated here before the run)."
     );
