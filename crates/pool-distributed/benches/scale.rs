@@ -289,6 +289,14 @@ fn main() {
             n: 2000 / shrink,
         },
         Cell {
+            job: Job::Sleep(300),
+            n: 1000 / shrink,
+        },
+        Cell {
+            job: Job::Sleep(600),
+            n: 600 / shrink,
+        },
+        Cell {
             job: Job::Sleep(1_000),
             n: 400 / shrink,
         },
