@@ -294,8 +294,10 @@ impl Worker {
         let registry = Arc::clone(&self.registry);
         let payload = message.payload.clone();
         let mut job = tokio::task::spawn_blocking(move || registry.run(&name, &payload));
-        let mut progress = tokio::time::interval(self.queue.ack_wait_value() / 3);
-        progress.tick().await;
+        // The first tick a period from now: an interval's immediate first tick still goes
+        // through the timer, which costs up to a millisecond per task.
+        let period = self.queue.ack_wait_value() / 3;
+        let mut progress = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let outcome = loop {
             tokio::select! {
                 joined = &mut job => break joined.unwrap_or_else(|e| Outcome::Panicked(e.to_string())),
