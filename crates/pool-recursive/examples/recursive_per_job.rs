@@ -11,23 +11,9 @@ use std::process::ExitCode;
 use pool_recursive::RecursivePool;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let n = match (
-        args.first().map(String::as_str),
-        args.get(1).and_then(|s| s.parse().ok()),
-    ) {
-        (Some("pool"), Some(n)) => n,
-        _ => {
-            eprintln!("usage: <example> pool <n>");
-            return ExitCode::from(2);
-        }
-    };
     let pool = RecursivePool::builder()
         .workers(1)
         .build()
         .expect("one worker builds");
-    let ran = pool_testkit::paths::gated_execute(&pool, n);
-    assert_eq!(ran, n, "every job ran");
-    println!("{ran} jobs");
-    ExitCode::SUCCESS
+    pool_testkit::paths::per_job_main(&pool)
 }

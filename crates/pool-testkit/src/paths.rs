@@ -387,6 +387,30 @@ pub fn bench(
     }
 }
 
+/// The whole `main` of a crate's `*_per_job` example: reads `pool <n>` from the command
+/// line, runs [`gated_execute`] on `pool` and checks that every job ran. Exit code 2 with a
+/// usage line for other arguments.
+///
+/// # Panics
+/// If a job is lost or the pool refuses one.
+pub fn per_job_main(pool: &dyn Pool) -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n = match (
+        args.first().map(String::as_str),
+        args.get(1).and_then(|s| s.parse().ok()),
+    ) {
+        (Some("pool"), Some(n)) => n,
+        _ => {
+            eprintln!("usage: <example> pool <n>");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let ran = gated_execute(pool, n);
+    assert_eq!(ran, n, "every job ran");
+    println!("{ran} jobs");
+    std::process::ExitCode::SUCCESS
+}
+
 /// For instruction counts per job (`scripts/callgrind-per-job.sh`): holds `pool`'s single
 /// worker with a gate job while `n` empty closures are `execute`d from this thread, then
 /// opens the gate and waits until idle, so that the count is the cost of a job on each side
