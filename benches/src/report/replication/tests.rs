@@ -157,3 +157,24 @@ fn no_root_means_no_earlier_verdicts() {
     let now = run(&["empty"], "rayon", "finite");
     assert!(earlier(Path::new("/nonexistent/workpools"), "x", &now).is_empty());
 }
+
+#[test]
+fn rerendering_a_run_recorded_without_verdicts_looks_them_up_beside_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    save(
+        root.path(),
+        "20260101-000000-vm-a",
+        &run(&["empty"], "finite", "rayon"),
+    );
+    let later = root.path().join("20260102-000000-vm-b");
+    save(
+        root.path(),
+        "20260102-000000-vm-b",
+        &run(&["empty"], "rayon", "finite"),
+    );
+    assert!(crate::app::rerender(&later).expect("re-rendered"));
+    let data = crate::report::read_json(&later).expect("results.json");
+    assert_eq!(data.earlier.len(), 1, "recorded in results.json");
+    let summary = std::fs::read_to_string(later.join("summary.md")).expect("summary");
+    assert!(summary.contains("not replicated: finite won in 20260101-000000-vm-a"));
+}
