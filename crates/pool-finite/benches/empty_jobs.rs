@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pool_core::{Pool, PoolExt};
 use pool_finite::FinitePool;
+use pool_testkit::paths::{bare_loop, Task};
 
 /// Jobs per iteration (shrunk under `cargo test --benches`, which runs each bench once).
 fn jobs() -> u64 {
@@ -118,10 +119,7 @@ impl Contender for FiniteFresh {
     }
 }
 
-type Task = Box<dyn FnOnce() + Send>;
-
-/// The bare worker loop over one channel crate: spawn the workers, send, drop the sender,
-/// join (the workers' `for job in rx` ends once the sender is gone and the queue is empty).
+/// The bare worker loop over one channel crate ([`bare_loop`]).
 struct BareLoop<Tx, Rx> {
     name: &'static str,
     channel: fn() -> (Tx, Rx),
@@ -137,33 +135,7 @@ where
     }
 
     fn run(&mut self, workers: usize, n: u64) -> Duration {
-        let start = Instant::now();
-        let (tx, rx) = (self.channel)();
-        let threads: Vec<_> = (0..workers)
-            .map(|_| {
-                let rx = rx.clone();
-                std::thread::spawn(move || {
-                    let mut ran = 0u64;
-                    for job in rx {
-                        job();
-                        ran += 1;
-                    }
-                    ran
-                })
-            })
-            .collect();
-        drop(rx);
-        for _ in 0..n {
-            (self.send)(&tx, Box::new(empty));
-        }
-        drop(tx);
-        let ran: u64 = threads
-            .into_iter()
-            .map(|t| t.join().expect("no panic"))
-            .sum();
-        let elapsed = start.elapsed();
-        assert_eq!(ran, n, "every job ran");
-        elapsed
+        bare_loop(self.channel, self.send, workers, n)
     }
 }
 

@@ -126,16 +126,26 @@ pub fn execute_wait_idle(pool: &dyn Pool, n: u64) -> Duration {
     elapsed
 }
 
-type Task = Box<dyn FnOnce() + Send>;
+/// A boxed job, as a bare loop's channel carries it.
+pub type Task = Box<dyn FnOnce() + Send>;
 
-/// The bare crossbeam-channel loop: `workers` threads `for job in rx { job() }`, `n` boxed
-/// empty closures sent from this thread, the sender dropped and the workers joined.
+/// The bare worker loop over any channel: `workers` threads `for job in rx { job() }`, `n`
+/// boxed empty closures sent from this thread with `send`, the sender dropped and the
+/// workers joined (their loops end once the sender is gone and the queue is empty).
 ///
 /// # Panics
-/// If a worker does not run its share.
-pub fn crossbeam_loop(workers: usize, n: u64) -> Duration {
+/// If a worker panics or the workers do not run `n` jobs in all.
+pub fn bare_loop<Tx, Rx>(
+    channel: fn() -> (Tx, Rx),
+    send: fn(&Tx, Task),
+    workers: usize,
+    n: u64,
+) -> Duration
+where
+    Rx: IntoIterator<Item = Task> + Clone + Send + 'static,
+{
     let start = Instant::now();
-    let (tx, rx) = crossbeam_channel::unbounded::<Task>();
+    let (tx, rx) = channel();
     let threads: Vec<_> = (0..workers)
         .map(|_| {
             let rx = rx.clone();
@@ -151,7 +161,7 @@ pub fn crossbeam_loop(workers: usize, n: u64) -> Duration {
         .collect();
     drop(rx);
     for _ in 0..n {
-        tx.send(Box::new(empty)).expect("workers alive");
+        send(&tx, Box::new(empty));
     }
     drop(tx);
     let ran: u64 = threads
@@ -161,6 +171,19 @@ pub fn crossbeam_loop(workers: usize, n: u64) -> Duration {
     let elapsed = start.elapsed();
     assert_eq!(ran, n, "every job ran");
     elapsed
+}
+
+/// [`bare_loop`] over an unbounded crossbeam channel.
+///
+/// # Panics
+/// If a worker does not run its share.
+pub fn crossbeam_loop(workers: usize, n: u64) -> Duration {
+    bare_loop(
+        crossbeam_channel::unbounded::<Task>,
+        |tx, job| tx.send(job).expect("workers alive"),
+        workers,
+        n,
+    )
 }
 
 /// Median and range of a set of figures.
