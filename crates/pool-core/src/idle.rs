@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{lock, wait, Condvar, Mutex};
+use crate::{PoolId, WaitIdleError};
 
 /// A pending-job count that threads can wait on until it reaches zero.
 ///
@@ -108,6 +109,36 @@ impl Quiescence {
             };
         }
         true
+    }
+
+    /// `Pool::wait_idle` for a pool whose jobs this count tracks: refused on one of the
+    /// pool's own workers (`pool`), which would wait for itself; else [`Quiescence::wait`].
+    ///
+    /// # Errors
+    /// [`WaitIdleError::InsideWorker`] on a worker of `pool`; [`WaitIdleError::TimedOut`]
+    /// when `timeout` passes first.
+    ///
+    /// ```
+    /// use pool_core::{PoolId, Quiescence};
+    /// let q = Quiescence::new();
+    /// assert_eq!(q.wait_idle_outside(PoolId::new(), None), Ok(()));
+    /// ```
+    pub fn wait_idle_outside(
+        &self,
+        pool: PoolId,
+        timeout: Option<Duration>,
+    ) -> Result<(), WaitIdleError> {
+        if pool.is_current() {
+            return Err(WaitIdleError::InsideWorker);
+        }
+        match timeout {
+            None => {
+                self.wait();
+                Ok(())
+            }
+            Some(t) if self.wait_timeout(t) => Ok(()),
+            Some(_) => Err(WaitIdleError::TimedOut),
+        }
     }
 }
 

@@ -272,22 +272,13 @@ impl Pool for RecursivePool {
     }
 
     fn wait_idle(&self) -> Result<(), WaitIdleError> {
-        if self.registry.id.is_current() {
-            return Err(WaitIdleError::InsideWorker);
-        }
-        self.registry.idle.wait();
-        Ok(())
+        self.registry.idle.wait_idle_outside(self.registry.id, None)
     }
 
     fn wait_idle_timeout(&self, timeout: Duration) -> Result<(), WaitIdleError> {
-        if self.registry.id.is_current() {
-            return Err(WaitIdleError::InsideWorker);
-        }
-        if self.registry.idle.wait_timeout(timeout) {
-            Ok(())
-        } else {
-            Err(WaitIdleError::TimedOut)
-        }
+        self.registry
+            .idle
+            .wait_idle_outside(self.registry.id, Some(timeout))
     }
 
     /// Closes, discards the queues (immediate mode), waits until idle, joins the workers.

@@ -256,22 +256,15 @@ impl Pool for WorkStealingPool {
     }
 
     fn wait_idle(&self) -> Result<(), WaitIdleError> {
-        if self.registry.id.is_current() {
-            return Err(WaitIdleError::InsideWorker);
-        }
-        self.registry.quiescence.wait();
-        Ok(())
+        self.registry
+            .quiescence
+            .wait_idle_outside(self.registry.id, None)
     }
 
     fn wait_idle_timeout(&self, timeout: Duration) -> Result<(), WaitIdleError> {
-        if self.registry.id.is_current() {
-            return Err(WaitIdleError::InsideWorker);
-        }
-        if self.registry.quiescence.wait_timeout(timeout) {
-            Ok(())
-        } else {
-            Err(WaitIdleError::TimedOut)
-        }
+        self.registry
+            .quiescence
+            .wait_idle_outside(self.registry.id, Some(timeout))
     }
 
     /// Closes, discards the queued pool jobs (immediate mode), waits until idle, joins the
